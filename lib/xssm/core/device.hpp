@@ -1,0 +1,22 @@
+// Where an op runs. The CPU code is always built and is the oracle; CUDA kernels (kernels/) are
+// reached only through per-op dispatch functions that check `cuda_available()` (STYLE.md 8.6).
+#pragma once
+#include <string>
+
+namespace xssm {
+
+enum class Device { Cpu, Cuda };
+
+/// "cpu" | "cuda" → Device; throws UsageError otherwise.
+Device parse_device(const std::string& s);
+const char* device_str(Device d);
+/// Whether this build has the CUDA kernels (nvcc was found at configure time).
+bool cuda_built();
+/// Number of usable GPUs (0 in a CPU-only build or without a driver).
+int cuda_device_count();
+/// One line describing the device for logs and benchmark reports.
+std::string device_description(Device d);
+/// Throws a clear UsageError when `d` is Cuda and no GPU can be used.
+void require_device(Device d);
+
+}  // namespace xssm
