@@ -60,7 +60,7 @@ Parsed parse_spec(const std::string& spec) {
 void ModelConfig::resolve() {
   Parsed p = parse_spec(spec);
   if (num_blocks <= 0) num_blocks = p.xlstm ? p.a + p.b : 2;
-  if (num_blocks <= 0) throw UsageError("--layers must be ≥ 1");
+  if (num_blocks <= 0) throw UsageError("--num-blocks must be ≥ 1");
   if (d_model <= 0) throw UsageError("--d-model must be ≥ 1");
   if (num_heads <= 0) throw UsageError("--heads must be ≥ 1");
   for (Index i : slstm_at)
