@@ -16,12 +16,17 @@
 // shifts h by ~1e-7 through eps. eps = 1e-6 is added to the stabilised denominator.
 #pragma once
 #include <limits>
+#include <type_traits>
 
 #include "xssm/core/tensor.hpp"
 
 namespace xssm::seq {
 
 constexpr double kMlstmEps = 1e-6;
+
+/// Keeps a parameter out of template deduction (so nullptr can be passed for a state pointer).
+template <class X>
+using NoDeduce = typename std::common_type<X>::type;
 
 /// Sizes of one call: batch, heads, sequence length, head size.
 struct MlstmDims {
@@ -53,7 +58,7 @@ struct MlstmGrads {
 /// Checks shapes (q (B,NH,S,DH), k, v equal; gates B·NH·S entries; state shapes) and returns the dims.
 template <class T>
 MlstmDims mlstm_dims(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                     const Tensor<T>& fgate, const MlstmState<T>* state = nullptr);
+                     const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state = nullptr);
 
 // ---- parallel form (parallel_stabilized_simple, row-wise stabiliser) ----
 
@@ -72,14 +77,14 @@ void mlstm_parallel_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>&
 /// *last when last != nullptr.
 template <class T>
 Tensor<T> mlstm_chunkwise_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                              const Tensor<T>& fgate, const MlstmState<T>* state0, MlstmState<T>* last,
+                              const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, NoDeduce<MlstmState<T>>* last,
                               Index chunk_size, double eps = kMlstmEps);
 /// VJP with cotangents dh and dlast (nullptr: zero; its m entry is honoured too): fills g.dq … g.df
 /// and, when state0 != nullptr, g.dstate0 (dC0, dn0, dm0).
 template <class T>
 void mlstm_chunkwise_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                         const Tensor<T>& fgate, const MlstmState<T>* state0, Index chunk_size, const Tensor<T>& dh,
-                         const MlstmState<T>* dlast, MlstmGrads<T>& g, double eps = kMlstmEps);
+                         const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, Index chunk_size, const Tensor<T>& dh,
+                         const NoDeduce<MlstmState<T>>* dlast, MlstmGrads<T>& g, double eps = kMlstmEps);
 
 // ---- recurrent form (recurrent_step_stabilized_simple) ----
 
@@ -92,12 +97,12 @@ Tensor<T> mlstm_recurrent_step(const Tensor<T>& q_t, const Tensor<T>& k_t, const
 /// The step applied for t = 0 … S−1 (inputs as the parallel form); state0 nullptr: m0 = −∞.
 template <class T>
 Tensor<T> mlstm_recurrent_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                              const Tensor<T>& fgate, const MlstmState<T>* state0, MlstmState<T>* last,
+                              const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, NoDeduce<MlstmState<T>>* last,
                               double eps = kMlstmEps);
 /// Backward through the steps (keeps S states of DH×DH per (b, head)); as mlstm_chunkwise_bwd.
 template <class T>
 void mlstm_recurrent_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                         const Tensor<T>& fgate, const MlstmState<T>* state0, const Tensor<T>& dh,
-                         const MlstmState<T>* dlast, MlstmGrads<T>& g, double eps = kMlstmEps);
+                         const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, const Tensor<T>& dh,
+                         const NoDeduce<MlstmState<T>>* dlast, MlstmGrads<T>& g, double eps = kMlstmEps);
 
 }  // namespace xssm::seq

@@ -102,7 +102,7 @@ struct Chunk {
 };
 
 template <class T>
-void copy_state0(const MlstmState<T>* s0, Index bh, Index DH, T* C, T* n, T& m) {
+void copy_state0(const NoDeduce<MlstmState<T>>* s0, Index bh, Index DH, T* C, T* n, T& m) {
   if (s0) {
     std::copy_n(s0->C.data() + bh * DH * DH, DH * DH, C);
     std::copy_n(s0->n.data() + bh * DH, DH, n);
@@ -123,7 +123,7 @@ Index check_chunk(Index chunk_size) {
 
 template <class T>
 Tensor<T> mlstm_chunkwise_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                              const Tensor<T>& fgate, const MlstmState<T>* state0, MlstmState<T>* last,
+                              const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, NoDeduce<MlstmState<T>>* last,
                               Index chunk_size, double eps) {
   const MlstmDims d = mlstm_dims(q, k, v, igate, fgate, state0);
   const Index L = check_chunk(chunk_size), S = d.S, DH = d.DH, DD = DH * DH;
@@ -155,8 +155,8 @@ Tensor<T> mlstm_chunkwise_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tens
 
 template <class T>
 void mlstm_chunkwise_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                         const Tensor<T>& fgate, const MlstmState<T>* state0, Index chunk_size, const Tensor<T>& dh,
-                         const MlstmState<T>* dlast, MlstmGrads<T>& g, double eps) {
+                         const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, Index chunk_size, const Tensor<T>& dh,
+                         const NoDeduce<MlstmState<T>>* dlast, MlstmGrads<T>& g, double eps) {
   const MlstmDims d = mlstm_dims(q, k, v, igate, fgate, state0);
   expect_shape(dh, q.shape(), "mlstm_chunkwise_bwd: dh");
   if (dlast) mlstm_dims(q, k, v, igate, fgate, dlast);
@@ -301,10 +301,10 @@ void mlstm_chunkwise_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>
 
 #define XSSM_INST(T)                                                                                              \
   template Tensor<T> mlstm_chunkwise_fwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,  \
-                                         const Tensor<T>&, const MlstmState<T>*, MlstmState<T>*, Index, double);  \
+                                         const Tensor<T>&, const NoDeduce<MlstmState<T>>*, MlstmState<T>*, Index, double);  \
   template void mlstm_chunkwise_bwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,       \
-                                    const Tensor<T>&, const MlstmState<T>*, Index, const Tensor<T>&,              \
-                                    const MlstmState<T>*, MlstmGrads<T>&, double);
+                                    const Tensor<T>&, const NoDeduce<MlstmState<T>>*, Index, const Tensor<T>&,              \
+                                    const NoDeduce<MlstmState<T>>*, MlstmGrads<T>&, double);
 XSSM_INST(float)
 XSSM_INST(double)
 #undef XSSM_INST

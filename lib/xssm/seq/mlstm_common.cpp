@@ -5,7 +5,7 @@ namespace xssm::seq {
 
 template <class T>
 MlstmDims mlstm_dims(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                     const Tensor<T>& fgate, const MlstmState<T>* state) {
+                     const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state) {
   if (q.rank() != 4) throw Error(cat("mlstm: q has shape ", shape_str(q.shape()), ", expected (B,NH,S,DH)"));
   MlstmDims d{q.dim(0), q.dim(1), q.dim(2), q.dim(3)};
   expect_shape(k, q.shape(), "mlstm: k");

@@ -38,7 +38,7 @@ void step_head(const T* q, const T* k, const T* v, T ig, T fg, T* C, T* n, T& m,
 }
 
 template <class T>
-void copy_state0(const MlstmState<T>* s0, Index bh, Index DH, T* C, T* n, T& m) {
+void copy_state0(const NoDeduce<MlstmState<T>>* s0, Index bh, Index DH, T* C, T* n, T& m) {
   if (s0) {
     std::copy_n(s0->C.data() + bh * DH * DH, DH * DH, C);
     std::copy_n(s0->n.data() + bh * DH, DH, n);
@@ -78,7 +78,7 @@ Tensor<T> mlstm_recurrent_step(const Tensor<T>& q_t, const Tensor<T>& k_t, const
 
 template <class T>
 Tensor<T> mlstm_recurrent_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                              const Tensor<T>& fgate, const MlstmState<T>* state0, MlstmState<T>* last, double eps) {
+                              const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, NoDeduce<MlstmState<T>>* last, double eps) {
   const MlstmDims d = mlstm_dims(q, k, v, igate, fgate, state0);
   const Index S = d.S, DH = d.DH;
   Tensor<T> h(q.shape());
@@ -99,8 +99,8 @@ Tensor<T> mlstm_recurrent_fwd(const Tensor<T>& q, const Tensor<T>& k, const Tens
 
 template <class T>
 void mlstm_recurrent_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>& v, const Tensor<T>& igate,
-                         const Tensor<T>& fgate, const MlstmState<T>* state0, const Tensor<T>& dh,
-                         const MlstmState<T>* dlast, MlstmGrads<T>& g, double eps) {
+                         const Tensor<T>& fgate, const NoDeduce<MlstmState<T>>* state0, const Tensor<T>& dh,
+                         const NoDeduce<MlstmState<T>>* dlast, MlstmGrads<T>& g, double eps) {
   const MlstmDims d = mlstm_dims(q, k, v, igate, fgate, state0);
   expect_shape(dh, q.shape(), "mlstm_recurrent_bwd: dh");
   if (dlast) mlstm_dims(q, k, v, igate, fgate, dlast);
@@ -188,10 +188,10 @@ void mlstm_recurrent_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>
   template Tensor<T> mlstm_recurrent_step(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, \
                                           const Tensor<T>&, MlstmState<T>&, double);                              \
   template Tensor<T> mlstm_recurrent_fwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,  \
-                                         const Tensor<T>&, const MlstmState<T>*, MlstmState<T>*, double);         \
+                                         const Tensor<T>&, const NoDeduce<MlstmState<T>>*, MlstmState<T>*, double);         \
   template void mlstm_recurrent_bwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,       \
-                                    const Tensor<T>&, const MlstmState<T>*, const Tensor<T>&,                     \
-                                    const MlstmState<T>*, MlstmGrads<T>&, double);
+                                    const Tensor<T>&, const NoDeduce<MlstmState<T>>*, const Tensor<T>&,                     \
+                                    const NoDeduce<MlstmState<T>>*, MlstmGrads<T>&, double);
 XSSM_INST(float)
 XSSM_INST(double)
 #undef XSSM_INST
