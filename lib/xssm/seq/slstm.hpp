@@ -14,12 +14,17 @@
 // Strictly sequential in time; work is split over the B·NH independent (batch, head) units.
 #pragma once
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xssm/core/tensor.hpp"
 #include "xssm/nn/param.hpp"
 
 namespace xssm::seq {
+
+/// Blocks template deduction, so nullptr can be passed for optional tensors (T comes from x/R).
+template <class T>
+using NoDeduce = typename std::common_type<T>::type;
 
 /// What slstm_fwd keeps for slstm_bwd.
 template <class T>
@@ -37,15 +42,17 @@ struct SlstmCache {
 /// Returns y (B,S,H); writes the final state (4,B,H) to *state_out when given; fills *cache.
 template <class T>
 Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index num_heads,
-                    const Tensor<T>* state0, Tensor<T>* state_out, SlstmCache<T>* cache);
+                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
+                    NoDeduce<SlstmCache<T>>* cache);
 
 /// Backward: dy (B,S,H) and optionally dstate (4,B,H), the cotangent of the final state (its m
 /// part is differentiated too). Returns dx (B,S,4H); ACCUMULATES into dR and db; writes the
 /// gradient of the initial state (4,B,H) to *dstate0 when given. Differentiates through the
 /// stabiliser m and the min(·,1) clamps with PyTorch's autograd rules (ties split in half).
 template <class T>
-Tensor<T> slstm_bwd(const Tensor<T>& R, const SlstmCache<T>& cache, const Tensor<T>& dy,
-                    const Tensor<T>* dstate, Tensor<T>& dR, Tensor<T>& db, Tensor<T>* dstate0);
+Tensor<T> slstm_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& cache, const NoDeduce<Tensor<T>>& dy,
+                    const NoDeduce<Tensor<T>>* dstate, NoDeduce<Tensor<T>>& dR, NoDeduce<Tensor<T>>& db,
+                    NoDeduce<Tensor<T>>* dstate0);
 
 /// One step: x_t (B,4H), state (4,B,H) updated in place; returns y_t (B,H).
 template <class T>

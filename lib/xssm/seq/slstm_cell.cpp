@@ -63,7 +63,8 @@ inline void add_recurrent(const T* Rh, const T* y_prev, T* p, Index DH) {
 
 template <class T>
 Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
-                    const Tensor<T>* state0, Tensor<T>* state_out, SlstmCache<T>* cache) {
+                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
+                    NoDeduce<SlstmCache<T>>* cache) {
   if (x.rank() != 3 || NH <= 0 || x.dim(2) % (4 * NH) != 0)
     throw Error(cat("slstm: x has shape ", shape_str(x.shape()), ", expected (B,S,4H) with H a multiple of NH=", NH));
   const Index B = x.dim(0), S = x.dim(1), H = x.dim(2) / 4, DH = H / NH;
@@ -82,7 +83,7 @@ Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, 
   // serialise the units. n stays > 0 after any step in practice, so run the units independently
   // with the branch known for step 1 only, record where a unit's n was all zero, and rerun from
   // the first step whose batch-wide branch was guessed wrong (never happens with finite inputs).
-  if (state0) {
+  if (state0 && S > 0) {
     bool all0 = true;
     for (Index j = 0; j < B * H; ++j) all0 = all0 && (*state0)[2 * B * H + j] == T(0);
     C.first_branch[0] = all0;
@@ -145,8 +146,9 @@ Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, 
 }
 
 template <class T>
-Tensor<T> slstm_bwd(const Tensor<T>& R, const SlstmCache<T>& C, const Tensor<T>& dy,
-                    const Tensor<T>* dstate, Tensor<T>& dR, Tensor<T>& db, Tensor<T>* dstate0) {
+Tensor<T> slstm_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& C, const NoDeduce<Tensor<T>>& dy,
+                    const NoDeduce<Tensor<T>>* dstate, NoDeduce<Tensor<T>>& dR, NoDeduce<Tensor<T>>& db,
+                    NoDeduce<Tensor<T>>* dstate0) {
   const Index B = C.B, S = C.S, NH = C.NH, DH = C.DH, H = NH * DH;
   expect_shape(dy, {B, S, H}, "slstm dy");
   if (dstate) expect_shape(*dstate, {4, B, H}, "slstm final-state cotangent");
