@@ -26,7 +26,7 @@ namespace xssm::seq {
 template <class T>
 using NoDeduce = typename std::common_type<T>::type;
 
-/// What slstm_fwd keeps for slstm_bwd.
+/// What slstm_recurrent_fwd keeps for slstm_recurrent_bwd.
 template <class T>
 struct SlstmCache {
   Index B = 0, S = 0, NH = 0, DH = 0;
@@ -41,7 +41,7 @@ struct SlstmCache {
 /// Forward over a sequence. state0 (4,B,H) or nullptr (zeros, as the official default).
 /// Returns y (B,S,H); writes the final state (4,B,H) to *state_out when given; fills *cache.
 template <class T>
-Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index num_heads,
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index num_heads,
                     const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
                     NoDeduce<SlstmCache<T>>* cache);
 
@@ -50,7 +50,7 @@ Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, 
 /// gradient of the initial state (4,B,H) to *dstate0 when given. Differentiates through the
 /// stabiliser m and the min(·,1) clamps with PyTorch's autograd rules (ties split in half).
 template <class T>
-Tensor<T> slstm_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& cache, const NoDeduce<Tensor<T>>& dy,
+Tensor<T> slstm_recurrent_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& cache, const NoDeduce<Tensor<T>>& dy,
                     const NoDeduce<Tensor<T>>* dstate, NoDeduce<Tensor<T>>& dR, NoDeduce<Tensor<T>>& db,
                     NoDeduce<Tensor<T>>* dstate0);
 
@@ -76,12 +76,12 @@ class SlstmCell {
 
   Tensor<T> forward(const Tensor<T>& x, const Tensor<T>* state0, Tensor<T>* state_out,
                     SlstmCache<T>* cache) const {
-    return slstm_fwd(x, recurrent_kernel.value, bias.value, NH_, state0, state_out, cache);
+    return slstm_recurrent_fwd(x, recurrent_kernel.value, bias.value, NH_, state0, state_out, cache);
   }
   /// Accumulates into the parameter grads.
   Tensor<T> backward(const SlstmCache<T>& cache, const Tensor<T>& dy, const Tensor<T>* dstate,
                      Tensor<T>* dstate0) {
-    return slstm_bwd(recurrent_kernel.value, cache, dy, dstate, recurrent_kernel.grad, bias.grad, dstate0);
+    return slstm_recurrent_bwd(recurrent_kernel.value, cache, dy, dstate, recurrent_kernel.grad, bias.grad, dstate0);
   }
   Tensor<T> step(const Tensor<T>& x_t, Tensor<T>& state) const {
     return slstm_step(x_t, recurrent_kernel.value, bias.value, NH_, state);

@@ -62,7 +62,7 @@ inline void add_recurrent(const T* Rh, const T* y_prev, T* p, Index DH) {
 }  // namespace
 
 template <class T>
-Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
                     const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
                     NoDeduce<SlstmCache<T>>* cache) {
   if (x.rank() != 3 || NH <= 0 || x.dim(2) % (4 * NH) != 0)
@@ -146,7 +146,7 @@ Tensor<T> slstm_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, 
 }
 
 template <class T>
-Tensor<T> slstm_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& C, const NoDeduce<Tensor<T>>& dy,
+Tensor<T> slstm_recurrent_bwd(const Tensor<T>& R, const NoDeduce<SlstmCache<T>>& C, const NoDeduce<Tensor<T>>& dy,
                     const NoDeduce<Tensor<T>>* dstate, NoDeduce<Tensor<T>>& dR, NoDeduce<Tensor<T>>& db,
                     NoDeduce<Tensor<T>>* dstate0) {
   const Index B = C.B, S = C.S, NH = C.NH, DH = C.DH, H = NH * DH;
@@ -322,9 +322,9 @@ void SlstmCell<T>::init(Index num_blocks, Index block_index) {
 }
 
 #define XSSM_INST(T)                                                                                   \
-  template Tensor<T> slstm_fwd<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index,        \
+  template Tensor<T> slstm_recurrent_fwd<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index,        \
                                   const Tensor<T>*, Tensor<T>*, SlstmCache<T>*);                      \
-  template Tensor<T> slstm_bwd<T>(const Tensor<T>&, const SlstmCache<T>&, const Tensor<T>&,           \
+  template Tensor<T> slstm_recurrent_bwd<T>(const Tensor<T>&, const SlstmCache<T>&, const Tensor<T>&,           \
                                   const Tensor<T>*, Tensor<T>&, Tensor<T>&, Tensor<T>*);              \
   template Tensor<T> slstm_step<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index, Tensor<T>&); \
   template class SlstmCell<T>;
