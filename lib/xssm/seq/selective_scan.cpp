@@ -100,7 +100,7 @@ SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a) {
 
 template <class T>
 SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Tensor<T>& dout,
-                                         const Tensor<T>* dlast_state) {
+                                         OptTensor<T> dlast_state) {
   const Dims s = check_args(a);
   expect_shape(dout, a.u->shape(), "selective_scan: dout");
   if (dlast_state) expect_shape(*dlast_state, {s.Bt, s.D, s.N}, "selective_scan: dlast_state");
@@ -214,8 +214,8 @@ SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Te
 
 template <class T>
 Tensor<T> selective_scan_step(const Tensor<T>& u_t, const Tensor<T>& delta_t, const Tensor<T>& A,
-                              const Tensor<T>& B_t, const Tensor<T>& C_t, const Tensor<T>* D,
-                              const Tensor<T>* delta_bias, const Tensor<T>* z_t, Tensor<T>& state,
+                              const Tensor<T>& B_t, const Tensor<T>& C_t, OptTensor<T> D,
+                              OptTensor<T> delta_bias, OptTensor<T> z_t, Tensor<T>& state,
                               bool delta_softplus) {
   // A length-1 scan from `state`: reuse the scan (keeps one definition of the maths).
   const Index Bt = u_t.dim(0), Dd = u_t.dim(1);
@@ -250,10 +250,10 @@ Tensor<T> selective_scan_step(const Tensor<T>& u_t, const Tensor<T>& delta_t, co
 #define XSSM_INST(T)                                                                              \
   template SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>&);                 \
   template SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>&, const Tensor<T>&, \
-                                                    const Tensor<T>*);                            \
+                                                    OptTensor<T>);                            \
   template Tensor<T> selective_scan_step(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,    \
-                                         const Tensor<T>&, const Tensor<T>&, const Tensor<T>*,    \
-                                         const Tensor<T>*, const Tensor<T>*, Tensor<T>&, bool);
+                                         const Tensor<T>&, const Tensor<T>&, OptTensor<T>,    \
+                                         OptTensor<T>, OptTensor<T>, Tensor<T>&, bool);
 XSSM_INST(float)
 XSSM_INST(double)
 #undef XSSM_INST

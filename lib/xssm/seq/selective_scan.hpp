@@ -11,6 +11,7 @@
 // usual Mamba "shared by all channels" case). Optional tensors are passed as nullptr.
 #pragma once
 #include "xssm/core/tensor.hpp"
+#include "xssm/seq/opt_tensor.hpp"
 
 namespace xssm::seq {
 
@@ -18,15 +19,15 @@ namespace xssm::seq {
 /// D, delta_bias: (D); initial_state: (B,D,N) (zero when nullptr).
 template <class T>
 struct SelectiveScanArgs {
-  const Tensor<T>* u = nullptr;
-  const Tensor<T>* delta = nullptr;
-  const Tensor<T>* A = nullptr;
-  const Tensor<T>* B = nullptr;
-  const Tensor<T>* C = nullptr;
-  const Tensor<T>* D = nullptr;           // optional skip
-  const Tensor<T>* delta_bias = nullptr;  // optional, added before the softplus
-  const Tensor<T>* z = nullptr;           // optional gate
-  const Tensor<T>* initial_state = nullptr;
+  OptTensor<T> u = nullptr;
+  OptTensor<T> delta = nullptr;
+  OptTensor<T> A = nullptr;
+  OptTensor<T> B = nullptr;
+  OptTensor<T> C = nullptr;
+  OptTensor<T> D = nullptr;           // optional skip
+  OptTensor<T> delta_bias = nullptr;  // optional, added before the softplus
+  OptTensor<T> z = nullptr;           // optional gate
+  OptTensor<T> initial_state = nullptr;
   bool delta_softplus = true;
 };
 
@@ -50,14 +51,14 @@ SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a);
 /// Recomputes the states (memory B·L·D·N transiently).
 template <class T>
 SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Tensor<T>& dout,
-                                         const Tensor<T>* dlast_state);
+                                         OptTensor<T> dlast_state);
 
 /// One step: u_t, delta_t, z_t (B,D); B_t, C_t (B,G,N) or fixed (D,N); state (B,D,N) is updated
 /// in place. Returns out_t (B,D). Same maths as the scan for one t.
 template <class T>
 Tensor<T> selective_scan_step(const Tensor<T>& u_t, const Tensor<T>& delta_t, const Tensor<T>& A,
-                              const Tensor<T>& B_t, const Tensor<T>& C_t, const Tensor<T>* D,
-                              const Tensor<T>* delta_bias, const Tensor<T>* z_t, Tensor<T>& state,
+                              const Tensor<T>& B_t, const Tensor<T>& C_t, OptTensor<T> D,
+                              OptTensor<T> delta_bias, OptTensor<T> z_t, Tensor<T>& state,
                               bool delta_softplus = true);
 
 }  // namespace xssm::seq

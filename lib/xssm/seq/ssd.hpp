@@ -12,6 +12,7 @@
 // (ssd_recurrent.cpp: the plain scan, and the one-token step).
 #pragma once
 #include "xssm/core/tensor.hpp"
+#include "xssm/seq/opt_tensor.hpp"
 
 namespace xssm::seq {
 
@@ -31,21 +32,21 @@ struct SsdGrads {
 /// Chunked form. initial_state (B,H,P,N) or nullptr (zeros); chunk_size ≥ 1.
 template <class T>
 SsdOut<T> ssd_chunked_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                          const Tensor<T>& C, const Tensor<T>* initial_state, Index chunk_size);
+                          const Tensor<T>& C, OptTensor<T> initial_state, Index chunk_size);
 /// VJP of the chunked form with cotangents dY and dfinal_state (nullptr = 0).
 template <class T>
 SsdGrads<T> ssd_chunked_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                            const Tensor<T>& C, const Tensor<T>* initial_state, Index chunk_size,
-                            const Tensor<T>& dY, const Tensor<T>* dfinal_state);
+                            const Tensor<T>& C, OptTensor<T> initial_state, Index chunk_size,
+                            const Tensor<T>& dY, OptTensor<T> dfinal_state);
 
 /// Recurrent form (one step at a time).
 template <class T>
 SsdOut<T> ssd_recurrent_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                            const Tensor<T>& C, const Tensor<T>* initial_state);
+                            const Tensor<T>& C, OptTensor<T> initial_state);
 template <class T>
 SsdGrads<T> ssd_recurrent_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                              const Tensor<T>& C, const Tensor<T>* initial_state,
-                              const Tensor<T>& dY, const Tensor<T>* dfinal_state);
+                              const Tensor<T>& C, OptTensor<T> initial_state,
+                              const Tensor<T>& dY, OptTensor<T> dfinal_state);
 
 /// One step: X_t (B,H,P), A_t (B,H), B_t, C_t (B,G,N); state (B,H,P,N) updated in place.
 /// Returns Y_t (B,H,P).
@@ -60,7 +61,7 @@ struct SsdDims {
 /// Validates the shapes shared by both forms.
 template <class T>
 SsdDims ssd_check(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B, const Tensor<T>& C,
-                  const Tensor<T>* initial_state);
+                  OptTensor<T> initial_state);
 }  // namespace detail
 
 }  // namespace xssm::seq

@@ -60,7 +60,7 @@ struct Chunk {
 
 template <class T>
 SsdOut<T> ssd_chunked_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                          const Tensor<T>& C, const Tensor<T>* initial_state, Index chunk_size) {
+                          const Tensor<T>& C, OptTensor<T> initial_state, Index chunk_size) {
   const auto s = detail::ssd_check(X, A, B, C, initial_state);
   if (chunk_size < 1) throw Error(cat("ssd: chunk_size must be ≥ 1, got ", chunk_size));
   SsdOut<T> r;
@@ -87,8 +87,8 @@ SsdOut<T> ssd_chunked_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T
 
 template <class T>
 SsdGrads<T> ssd_chunked_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                            const Tensor<T>& C, const Tensor<T>* initial_state, Index chunk_size,
-                            const Tensor<T>& dY, const Tensor<T>* dfinal_state) {
+                            const Tensor<T>& C, OptTensor<T> initial_state, Index chunk_size,
+                            const Tensor<T>& dY, OptTensor<T> dfinal_state) {
   const auto s = detail::ssd_check(X, A, B, C, initial_state);
   if (chunk_size < 1) throw Error(cat("ssd: chunk_size must be ≥ 1, got ", chunk_size));
   expect_shape(dY, X.shape(), "ssd: dY");
@@ -174,10 +174,10 @@ SsdGrads<T> ssd_chunked_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor
 
 #define XSSM_INST(T)                                                                            \
   template SsdOut<T> ssd_chunked_fwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,      \
-                                     const Tensor<T>&, const Tensor<T>*, Index);                \
+                                     const Tensor<T>&, OptTensor<T>, Index);                \
   template SsdGrads<T> ssd_chunked_bwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,    \
-                                       const Tensor<T>&, const Tensor<T>*, Index,               \
-                                       const Tensor<T>&, const Tensor<T>*);
+                                       const Tensor<T>&, OptTensor<T>, Index,               \
+                                       const Tensor<T>&, OptTensor<T>);
 XSSM_INST(float)
 XSSM_INST(double)
 #undef XSSM_INST

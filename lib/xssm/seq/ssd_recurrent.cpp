@@ -13,7 +13,7 @@ namespace xssm::seq {
 namespace detail {
 template <class T>
 SsdDims ssd_check(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B, const Tensor<T>& C,
-                  const Tensor<T>* initial_state) {
+                  OptTensor<T> initial_state) {
   if (X.rank() != 4) throw Error(cat("ssd: X has shape ", shape_str(X.shape()), ", expected (B,L,H,P)"));
   SsdDims d{X.dim(0), X.dim(1), X.dim(2), X.dim(3), 0, 0};
   expect_shape(A, {d.Bt, d.L, d.H}, "ssd: A");
@@ -34,7 +34,7 @@ template SsdDims ssd_check(const Tensor<double>&, const Tensor<double>&, const T
 
 template <class T>
 SsdOut<T> ssd_recurrent_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                            const Tensor<T>& C, const Tensor<T>* initial_state) {
+                            const Tensor<T>& C, OptTensor<T> initial_state) {
   const auto s = detail::ssd_check(X, A, B, C, initial_state);
   SsdOut<T> r;
   r.Y = Tensor<T>(X.shape());
@@ -65,8 +65,8 @@ SsdOut<T> ssd_recurrent_fwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor
 
 template <class T>
 SsdGrads<T> ssd_recurrent_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor<T>& B,
-                              const Tensor<T>& C, const Tensor<T>* initial_state,
-                              const Tensor<T>& dY, const Tensor<T>* dfinal_state) {
+                              const Tensor<T>& C, OptTensor<T> initial_state,
+                              const Tensor<T>& dY, OptTensor<T> dfinal_state) {
   const auto s = detail::ssd_check(X, A, B, C, initial_state);
   expect_shape(dY, X.shape(), "ssd: dY");
   if (dfinal_state) expect_shape(*dfinal_state, {s.Bt, s.H, s.P, s.N}, "ssd: dfinal_state");
@@ -143,10 +143,10 @@ Tensor<T> ssd_step(const Tensor<T>& X_t, const Tensor<T>& A_t, const Tensor<T>& 
 
 #define XSSM_INST(T)                                                                               \
   template SsdOut<T> ssd_recurrent_fwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,       \
-                                       const Tensor<T>&, const Tensor<T>*);                        \
+                                       const Tensor<T>&, OptTensor<T>);                        \
   template SsdGrads<T> ssd_recurrent_bwd(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,     \
-                                         const Tensor<T>&, const Tensor<T>*, const Tensor<T>&,     \
-                                         const Tensor<T>*);                                        \
+                                         const Tensor<T>&, OptTensor<T>, const Tensor<T>&,     \
+                                         OptTensor<T>);                                        \
   template Tensor<T> ssd_step(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,                \
                               const Tensor<T>&, Tensor<T>&);
 XSSM_INST(float)
