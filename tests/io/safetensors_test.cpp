@@ -235,7 +235,9 @@ TEST_CASE("safetensors: fixture checkpoints equal the /params of their .h5", "[i
         if (cuda && t.name.find("slstm_cell") != std::string::npos) continue;  // other layout
         CHECK(got.shape() == ref.shape());
         double worst = 0;
-        for (Index i = 0; i < got.size(); ++i) worst = std::max(worst, std::fabs(got.data()[i] - ref.data()[i]));
+        // The files hold the float64 parameters rounded to float32 (exactly /params for ssm/).
+        for (Index i = 0; i < got.size(); ++i)
+          worst = std::max(worst, std::fabs(got.data()[i] - double(float(ref.data()[i]))));
         CHECK(worst == 0.0);
       }
       ++files;
