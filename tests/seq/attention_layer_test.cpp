@@ -107,3 +107,37 @@ TEST_CASE("Attention layer: float32 agrees with float64") {
   auto dxf = af.backward(w.cast<float>());
   XSSM_CHECK_CLOSE(dxf, dx, 1e-4);
 }
+
+TEST_CASE("Attention layer: state passing forward_from(x[0:s]) then x[s:S] = forward(x); FD with a cache") {
+  auto a = make<double>(8, 2, true, 11);
+  Rng rng(12);
+  const Index B = 2, S = 7, s0 = 3;
+  auto x = test::randn<double>({B, S, 8}, rng);
+  auto y = a.forward(x);
+  Tensor<double> xa({B, s0, 8}), xb({B, S - s0, 8});
+  for (Index b = 0; b < B; ++b)
+    for (Index t = 0; t < S; ++t)
+      for (Index d = 0; d < 8; ++d) (t < s0 ? xa.at(b, t, d) : xb.at(b, t - s0, d)) = x.at(b, t, d);
+  auto st = a.initial_state(B);
+  auto ya = a.forward_from(xa, st);
+  auto st_mid = st;
+  auto yb = a.forward_from(xb, st);
+  CHECK(st["k"].dim(2) == S);
+  for (Index b = 0; b < B; ++b)
+    for (Index t = 0; t < S; ++t)
+      for (Index d = 0; d < 8; ++d) CHECK(y.at(b, t, d) == Approx(t < s0 ? ya.at(b, t, d) : yb.at(b, t - s0, d)).epsilon(1e-13));
+  // Gradients of the second chunk with the cache held fixed.
+  nn::ParamList<double> l;
+  a.collect("", l);
+  auto w = test::randn<double>({B, S - s0, 8}, rng);
+  auto loss = [&] {
+    auto s2 = st_mid;
+    return test::dot(a.forward_from(xb, s2), w);
+  };
+  l.zero_grad();
+  auto s2 = st_mid;
+  a.forward_from(xb, s2);
+  auto dx = a.backward(w);
+  XSSM_CHECK_CLOSE(dx, test::numeric_grad(loss, xb), 1e-8);
+  XSSM_CHECK_CLOSE(l["q_proj/weight"].grad, test::numeric_grad(loss, l["q_proj/weight"].value), 1e-8);
+}

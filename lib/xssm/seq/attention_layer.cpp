@@ -35,19 +35,65 @@ void Attention<T>::init(Rng& rng, Index num_blocks, Index /*block_index*/) {
   o_proj.init_normal(rng, std / std::sqrt(2.0 * double(std::max<Index>(1, num_blocks))));
 }
 
+namespace {
+
+// Concatenate (B,NH,t0,DH) and (B,NH,S,DH) along the sequence axis.
+template <class T>
+Tensor<T> cat_seq(const Tensor<T>& a, const Tensor<T>& b) {
+  const Index B = b.dim(0), NH = b.dim(1), t0 = a.dim(2), S = b.dim(2), DH = b.dim(3);
+  Tensor<T> c({B, NH, t0 + S, DH});
+  for (Index i = 0; i < B; ++i)
+    for (Index h = 0; h < NH; ++h) {
+      std::copy(a.ptr(i, h), a.ptr(i, h) + t0 * DH, c.ptr(i, h));
+      std::copy(b.ptr(i, h), b.ptr(i, h) + S * DH, c.ptr(i, h, t0));
+    }
+  return c;
+}
+
+// Last S rows of (B,NH,t0+S,DH).
+template <class T>
+Tensor<T> tail_seq(const Tensor<T>& a, Index S) {
+  const Index B = a.dim(0), NH = a.dim(1), t0 = a.dim(2) - S, DH = a.dim(3);
+  Tensor<T> c({B, NH, S, DH});
+  for (Index i = 0; i < B; ++i)
+    for (Index h = 0; h < NH; ++h) std::copy(a.ptr(i, h, t0), a.ptr(i, h, t0) + S * DH, c.ptr(i, h));
+  return c;
+}
+
+}  // namespace
+
 template <class T>
 Tensor<T> Attention<T>::forward(const Tensor<T>& x) {
   if (x.rank() != 3 || x.dim(2) != dim_)
     throw Error(cat("attention: x has shape ", shape_str(x.shape()), ", expected (B,S,", dim_, ")"));
+  NamedTensors<T> st = initial_state(x.dim(0));
+  return forward_from(x, st);
+}
+
+template <class T>
+Tensor<T> Attention<T>::forward_from(const Tensor<T>& x, NamedTensors<T>& state) {
+  if (x.rank() != 3 || x.dim(2) != dim_)
+    throw Error(cat("attention: x has shape ", shape_str(x.shape()), ", expected (B,S,", dim_, ")"));
+  const Index B = x.dim(0);
+  Tensor<T>& kc = state["k"];
+  Tensor<T>& vc = state["v"];
+  if (kc.rank() != 4 || kc.dim(0) != B || kc.dim(1) != nh_ || kc.dim(3) != head_dim())
+    throw Error(cat("attention: state k has shape ", shape_str(kc.shape()), ", expected (", B, ",", nh_, ",t,",
+                    head_dim(), ")"));
+  expect_shape(vc, kc.shape(), "attention: state v");
   x_ = x;
+  t0_ = kc.dim(2);
   q_ = split_heads(q_proj.forward(x), nh_);
-  k_ = split_heads(k_proj.forward(x), nh_);
-  v_ = split_heads(v_proj.forward(x), nh_);
+  Tensor<T> k = split_heads(k_proj.forward(x), nh_);
   if (rope_) {
-    q_ = rope_fwd(q_, 0, rope_base_);
-    k_ = rope_fwd(k_, 0, rope_base_);
+    q_ = rope_fwd(q_, t0_, rope_base_);
+    k = rope_fwd(k, t0_, rope_base_);
   }
-  attention_causal_fwd(q_, k_, v_, oh_, lse_);
+  k_ = cat_seq(kc, k);
+  v_ = cat_seq(vc, split_heads(v_proj.forward(x), nh_));
+  attention_causal_fwd(q_, k_, v_, oh_, lse_);  // Sq = S ≤ Sk = t0 + S: query i at position t0 + i
+  kc = k_;
+  vc = v_;
   o_ = merge_heads(oh_);
   return o_proj.forward(o_);
 }
@@ -56,12 +102,15 @@ template <class T>
 Tensor<T> Attention<T>::backward(const Tensor<T>& dy) {
   if (x_.empty() && dy.size() != 0) throw Error("attention: backward called before forward");
   expect_shape(dy, x_.shape(), "attention: dy");
+  const Index S = x_.dim(1);
   const Tensor<T> d_oh = split_heads(o_proj.backward(o_, dy), nh_);
-  Tensor<T> dq, dk, dv;
-  attention_causal_bwd(q_, k_, v_, oh_, lse_, d_oh, dq, dk, dv);
+  Tensor<T> dq, dk_all, dv_all;
+  attention_causal_bwd(q_, k_, v_, oh_, lse_, d_oh, dq, dk_all, dv_all);
+  // Gradients w.r.t. the incoming cache (the first t0 keys/values) are dropped.
+  Tensor<T> dk = tail_seq(dk_all, S), dv = tail_seq(dv_all, S);
   if (rope_) {
-    dq = rope_bwd(dq, 0, rope_base_);
-    dk = rope_bwd(dk, 0, rope_base_);
+    dq = rope_bwd(dq, t0_, rope_base_);
+    dk = rope_bwd(dk, t0_, rope_base_);
   }
   Tensor<T> dx = q_proj.backward(x_, merge_heads(dq));
   dx.vec() += k_proj.backward(x_, merge_heads(dk)).vec();

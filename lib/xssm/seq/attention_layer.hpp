@@ -29,7 +29,12 @@ class Attention : public Mixer<T> {
   /// 1/√(2·num_blocks) (GPT-2 / zoology rescale of residual-branch outputs).
   void init(Rng& rng, Index num_blocks, Index block_index) override;
 
+  /// From an empty cache (= forward_from(x, initial_state(B))).
   Tensor<T> forward(const Tensor<T>& x) override;
+  /// Continue from a KV cache (B,NH,t0,DH): the chunk x (B,S,D) sits at positions t0 … t0+S−1, attends
+  /// to the cache and causally to itself; the cache grows to t0+S. forward_from(x[0:s]) then
+  /// forward_from(x[s:S]) = forward(x). backward() then treats the incoming cache as constant.
+  Tensor<T> forward_from(const Tensor<T>& x, NamedTensors<T>& state);
   Tensor<T> backward(const Tensor<T>& dy) override;
 
   /// KV cache "k", "v": (B, NH, 0, DH), growing by one along axis 2 per step (keys after RoPE).
@@ -44,8 +49,10 @@ class Attention : public Mixer<T> {
   Index dim_, nh_;
   bool rope_;
   double rope_base_;
-  // Kept by forward for backward: input, heads (after RoPE), attention output and log-sum-exp.
+  // Kept by forward for backward: input, heads (after RoPE; k_, v_ include the incoming cache of
+  // length t0_), attention output and log-sum-exp.
   Tensor<T> x_, q_, k_, v_, oh_, o_, lse_;
+  Index t0_ = 0;
 };
 
 }  // namespace xssm::seq

@@ -44,6 +44,10 @@ Mamba2Config Mamba2Config::from_json(const json::Value& v) {
   if (const json::Value* n = v.find("norm_group_size"); n && n->is_number() && c.ngroups > 0 &&
                                                         n->as_int() != c.d_inner() / c.ngroups)
     throw UsageError(cat("mamba2: norm_group_size ", n->as_int(), " differs from d_inner/ngroups"));
+  if (const json::Value* d = v.find("d_ssm"); d && d->is_number() && d->as_int() != c.d_inner())
+    throw UsageError(cat("mamba2: d_ssm ", d->as_int(), " ≠ d_inner ", c.d_inner(), " (the extra MLP branch) is not supported"));
+  if (const json::Value* h = v.find("nheads"); h && h->is_number() && h->as_int() != c.nheads())
+    throw UsageError(cat("mamba2: nheads ", h->as_int(), " in the config ≠ d_inner/headdim ", c.nheads()));
   c.validate();
   return c;
 }
