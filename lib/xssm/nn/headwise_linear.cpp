@@ -1,5 +1,6 @@
 #include "xssm/nn/headwise_linear.hpp"
 
+#include "xssm/nn/activation_recorder.hpp"
 #include "xssm/nn/last_axis.hpp"
 #include "xssm/nn/linear.hpp"
 
@@ -25,6 +26,7 @@ template <class T>
 Tensor<T> HeadwiseLinear<T>::forward(const Tensor<T>& x) const {
   const Index NH = num_heads(), O = weight.value.dim(1), I = weight.value.dim(2);
   expect_last(x, NH * I, "HeadwiseLinear");
+  record_input(&weight, x, NH * I);  // xssm-convert prune (off unless a recorder is installed)
   const Index R = rows_of(x, NH * I);
   Tensor<T> y(with_last(x.shape(), NH * O));
   auto X = x.mat(R, NH * I);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "xssm/core/parallel.hpp"
+#include "xssm/nn/activation_recorder.hpp"
 #include "xssm/nn/last_axis.hpp"
 
 namespace xssm::nn {
@@ -30,6 +31,7 @@ template <class T>
 Tensor<T> Linear<T>::forward(const Tensor<T>& x) const {
   const Index I = in(), O = out();
   expect_last(x, I, "Linear");
+  record_input(&weight, x, I);  // xssm-convert prune (off unless a recorder is installed)
   const Index R = rows_of(x, I);
   Tensor<T> y(with_last(x.shape(), O));
   auto W = weight.value.mat(O, I);
