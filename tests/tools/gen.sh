@@ -26,6 +26,15 @@ expect 0 "" -- xssm-gen freqsort --n 5 --len 100 -o freqsort.h5
 expect 0 "" -- xssm-gen noise --n 5 --real --features 2 -o noise.h5
 expect 0 "" -- xssm-gen text --input "$KJV" --seq-len 128 -o text.h5
 
+# --config INI: task options from a file, the command line wins
+printf 'kv-pairs = 2\nseq-len = 16\nn = 7\n' >mqar.ini
+expect 0 "" -- xssm-gen mqar --config mqar.ini --n 5 -o ini.h5
+if command -v h5dump >/dev/null; then
+  h5dump -d /inputs ini.h5 | grep -qF "( 5, 16 )" || fail "--config: /inputs is not (5, 16)"
+  h5dump -a /config ini.h5 | grep -q '"kv-pairs":2' || fail "--config: kv-pairs not taken from the file"
+fi
+expect 0 "" -- xssm-gen word --group 'A4×Z5' --n 3 -o unicode.h5
+
 # determinism: same command (created_by included), same bytes; the thread count does not matter
 # (OMP_NUM_THREADS is not part of the command line, so it is the way to vary threads here)
 mkdir -p r1 r2 r3
