@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "xssm/core/parallel.hpp"
 #include "xssm/tasks/noise.hpp"
 
 using namespace xssm;
@@ -47,4 +48,22 @@ TEST_CASE("noise: real values, uniform [-1,1) and normal") {
   tasks::NoiseOptions bad;
   bad.dist = "cauchy";
   CHECK_THROWS_AS(tasks::make_noise(bad), UsageError);
+}
+
+TEST_CASE("noise: deterministic and thread-count independent") {
+  tasks::NoiseOptions o;
+  o.n = 16;
+  o.seq_len = 300;
+  o.real = true;
+  set_threads(1);
+  const io::Dataset a = tasks::make_noise(o);
+  set_threads(2);
+  const io::Dataset b = tasks::make_noise(o);
+  CHECK(a.inputs_real.storage() == b.inputs_real.storage());
+  o.real = false;
+  CHECK(tasks::make_noise(o).inputs.storage() == tasks::make_noise(o).inputs.storage());
+  o.seed = 1;
+  const io::Dataset c = tasks::make_noise(o);
+  o.seed = 2;
+  CHECK(tasks::make_noise(o).inputs.storage() != c.inputs.storage());
 }
