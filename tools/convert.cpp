@@ -21,6 +21,8 @@
 
 namespace xssm {
 
+namespace po = boost::program_options;
+
 namespace {
 
 using model::OfficialFamily;
@@ -494,10 +496,10 @@ int prune_main(int argc, char** argv) {
     // Rows: (O, I) → O rows of I; headwise (NB, O, I) → NB·O rows, row (n, o) reads inputs n·I + i.
     const Index I = W.dim(W.rank() - 1), rows = W.size() / I, O = W.rank() == 3 ? W.dim(1) : rows;
     const Index k = Index(std::floor(sparsity * double(I)));
-    std::vector<double> norm(std::size_t(L.stats->sumsq.size()));
+    std::vector<double> norm(L.stats->sumsq.size());
     for (std::size_t j = 0; j < norm.size(); ++j) norm[j] = std::sqrt(L.stats->sumsq[j]);
-    std::vector<double> score(std::size_t(I));
-    std::vector<Index> idx(std::size_t(I));
+    std::vector<double> score(static_cast<std::size_t>(I));
+    std::vector<Index> idx(static_cast<std::size_t>(I));
     for (Index r0 = 0; r0 < rows; ++r0) {
       float* w = W.data() + r0 * I;
       const Index col0 = W.rank() == 3 ? (r0 / O) * I : 0;
