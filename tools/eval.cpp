@@ -12,6 +12,8 @@
 
 namespace xssm {
 
+namespace po = boost::program_options;
+
 namespace {
 
 Tensor<double> vec(const std::vector<double>& v) { return Tensor<double>({Index(v.size())}, v); }
