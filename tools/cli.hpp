@@ -68,7 +68,3 @@ int stop_signal();
 void check_output_path(const std::string& path, const std::string& option = "-o");
 
 }  // namespace xssm::cli
-
-namespace xssm {
-namespace po = boost::program_options;  // the tools write po:: inside namespace xssm
-}  // namespace xssm
