@@ -12,3 +12,9 @@ if(XSSM_SANITIZE)
     $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${XSSM_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer>)
   target_link_options(xssm_flags INTERFACE -fsanitize=${XSSM_SANITIZE})
 endif()
+# Off by default so that binaries run on any x86-64 (STYLE.md 8.9); ON compiles Eigen's kernels
+# for this machine's vector units (AVX2/FMA where present), several times faster on the CPU.
+option(XSSM_NATIVE "Optimise for the build machine's CPU (-march=native)" OFF)
+if(XSSM_NATIVE)
+  target_compile_options(xssm_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
+endif()
