@@ -2,6 +2,7 @@
 // fixture's tokens reproduces /outputs/logits; export gives back the same tensors bit for bit;
 // corrupt files and contradictory layouts exit 1 naming the file; prune and quantize give
 // checkpoints that xssm-eval accepts, with the requested sparsity / ternary values.
+#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +26,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string fixtures() {
-  const char* e = std::getenv("XSSM_FIXTURES");
-  return e ? e : "/work/shared/fixtures";
+  const char* e = std::getenv("XSSM_FIXTURES");  // set by ctest (tests/CMakeLists.txt)
+  if (!e) throw std::runtime_error("XSSM_FIXTURES is not set (run through ctest)");
+  return e;
 }
 
 std::string bin_dir() {
