@@ -5,6 +5,7 @@
 
 #include "support/compare.hpp"
 #include "support/fd_check.hpp"
+#include "xssm/core/parallel.hpp"
 #include "xssm/seq/slstm.hpp"
 
 using namespace xssm;
@@ -199,4 +200,27 @@ TEST_CASE("slstm cell: shape errors and official init", "[slstm]") {
   cell.collect("slstm_cell", pl);
   CHECK(pl.find("slstm_cell/_recurrent_kernel_") != nullptr);
   CHECK(pl.find("slstm_cell/_bias_") != nullptr);
+}
+
+TEST_CASE("slstm cell: results do not depend on the thread count", "[slstm]") {
+  Rng rng(81);
+  Setup s = make(3, 6, 4, 2, rng, false);
+  const Index H = s.NH * s.DH;
+  const Tensor<double> wy = test::randn({s.B, s.S, H}, rng);
+  auto run = [&](int threads, Tensor<double>& dx, Tensor<double>& dR) {
+    const int old = num_threads();
+    set_threads(threads);
+    SlstmCache<double> c;
+    Tensor<double> y = slstm_recurrent_fwd(s.x, s.R, s.b, s.NH, &s.state0, nullptr, &c);
+    dR = Tensor<double>(s.R.shape());
+    Tensor<double> db(s.b.shape());
+    dx = slstm_recurrent_bwd(s.R, c, wy, nullptr, dR, db, nullptr);
+    set_threads(old);
+    return y;
+  };
+  Tensor<double> dx1, dR1, dx2, dR2;
+  const Tensor<double> y1 = run(1, dx1, dR1), y2 = run(2, dx2, dR2);
+  XSSM_CHECK_CLOSE(y1, y2, 0.0);
+  XSSM_CHECK_CLOSE(dx1, dx2, 0.0);
+  XSSM_CHECK_CLOSE(dR1, dR2, 0.0);
 }
