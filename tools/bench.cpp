@@ -474,10 +474,11 @@ std::vector<std::string> cells(const Row& r) {
   const bool timed = r.median_s > 0;
   auto num = [&](double v, int p = 3) { return timed ? fmt(v, p) : std::string(""); };
   const bool step = r.op == "step";
-  return {r.model, r.scope, r.kind, r.op, fmt(double(r.z.B)), fmt(double(r.z.S), 6), fmt(double(r.z.D), 6),
-          fmt(double(r.z.NH)), fmt(double(r.z.N)), fmt(double(r.z.Lc)), fmt(r.threads), num(1e3 * r.median_s),
+  auto i = [](double v) { return cat(std::int64_t(v)); };
+  return {r.model, r.scope, r.kind, r.op, i(double(r.z.B)), i(double(r.z.S)), i(double(r.z.D)),
+          i(double(r.z.NH)), i(double(r.z.N)), i(double(r.z.Lc)), i(r.threads), num(1e3 * r.median_s),
           num(1e3 * r.min_s), num(r.tokens_s, 4), num(r.gflops), num(r.pct_peak, 2), step ? num(r.gbs) : "",
-          step ? num(r.pct_bw, 2) : "", step ? fmt(r.state_bytes_1, 8) : "", step ? fmt(r.state_bytes_L, 8) : "",
+          step ? num(r.pct_bw, 2) : "", step ? i(r.state_bytes_1) : "", step ? i(r.state_bytes_L) : "",
           fmt(r.check_err, 2), r.status};
 }
 
@@ -533,11 +534,9 @@ void print_table(const Options& o, const std::vector<Row>& rows, const bench::Pe
       const auto v = cells(rows[i]);
       std::printf("%s\n  {", i ? "," : "");
       for (size_t c = 0; c < v.size(); ++c) {
-        const bool text = c <= 3 || c == 21 || v[c].empty() || v[c] == "nan";
-        std::printf("%s\"%s\": %s", c ? ", " : "", kColumns[c].c_str(),
-                    text ? (v[c].empty() || v[c] == "nan" ? (c <= 3 || c == 21 ? json_str(v[c]).c_str() : "null")
-                                                          : json_str(v[c]).c_str())
-                         : v[c].c_str());
+        const bool text = c <= 3 || c == 21;
+        const std::string val = text ? json_str(v[c]) : (v[c].empty() || v[c] == "nan" || v[c] == "inf" || v[c] == "-inf") ? "null" : v[c];
+        std::printf("%s\"%s\": %s", c ? ", " : "", kColumns[c].c_str(), val.c_str());
       }
       std::printf("}");
     }
