@@ -90,7 +90,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--bench", required=True, help="path of xssm-bench")
     ap.add_argument("--models", default=ALL)
-    ap.add_argument("--sizes", default="8x64x64,8x256x128", help="BxSxD list (batch x length x d_model)")
+    ap.add_argument("--sizes", default="8x64x64,8x128x128", help="BxSxD list (batch x length x d_model)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--vocab", type=int, default=256)
