@@ -64,6 +64,7 @@ void add_trainer_options(po::options_description& d, train::TrainerOptions& t) {
       ("log-every", po::value<Index>(&t.log_every)->default_value(t.log_every), "log line and curve point every N steps")
       ("valid-every", po::value<Index>(&t.valid_every)->default_value(t.valid_every), "validate every N steps (0 = at the end only)")
       ("checkpoint-every", po::value<Index>(&t.checkpoint_every)->default_value(t.checkpoint_every), "write the checkpoint every N steps (0 = at the end only)")
+      ("stop-at", po::value<Index>(&t.stop_at)->default_value(t.stop_at), "stop after this step as SIGTERM would: checkpoint, exit 143 (time-sliced jobs)")
       ("stop-accuracy", po::value<double>(&t.stop_accuracy)->default_value(t.stop_accuracy), "stop once validation accuracy reaches this (0 = never)");
 }
 

@@ -11,6 +11,8 @@
 
 namespace xssm {
 
+namespace po = boost::program_options;
+
 namespace {
 
 /// Tokens must lie inside the model's vocabulary: name the file, row and position otherwise.
@@ -128,8 +130,11 @@ int body(int argc, char** argv) {
   cli::install_stop_handlers();
   const train::TrainEnd end = train::train(ctx, to, optimizer, st);
   if (end == train::TrainEnd::Stopped) {
-    log::info("stopped by signal ", cli::stop_signal(), " at step ", st.step, "; checkpoint written to ", out,
-              " (continue with --resume)");
+    if (cli::stop_requested())
+      log::info("stopped by signal ", cli::stop_signal(), " at step ", st.step, "; checkpoint written to ", out,
+                " (continue with --resume)");
+    else
+      log::info("stopped at step ", st.step, " (--stop-at); checkpoint written to ", out, " (continue with --resume)");
     return cli::kExitStopped;
   }
   log::info("done: step ", st.step, ", checkpoint ", out == "-" ? std::string("written to stdout") : out);

@@ -16,8 +16,9 @@ for c in step loss accuracy lr grad_norm tokens_per_s; do
   h5dump -d /log/$c a.h5 >/dev/null || fail "/log/$c missing"
 done
 
-# Resume: 3 + 3 steps = 6 steps, bit for bit.
-xssm-train "${small[@]}" --data train.h5 --steps 3 -o r.h5
+# Resume: a run stopped after 3 of 6 steps (exit 143, as on SIGTERM), then resumed, equals the
+# uninterrupted run bit for bit.
+expect 143 '' -- xssm-train "${small[@]}" --data train.h5 --steps 6 --stop-at 3 -o r.h5
 xssm-train "${small[@]}" --data train.h5 --steps 6 --resume r.h5 -o r.h5
 h5diff r.h5 a.h5 /params /params >/dev/null || fail "resumed run differs from the uninterrupted one"
 h5diff r.h5 a.h5 /optimizer /optimizer >/dev/null || fail "resumed optimizer state differs"
@@ -77,7 +78,7 @@ expect 1 'trunc.h5' -- xssm-train --data trunc.h5 -o x.h5
 xssm-gen mqar --n 8 --seq-len 16 --kv-pairs 2 --vocab 64 --seed 1 -o v64.h5
 expect 1 'v64.h5: /(inputs|targets)\[[0-9]+,[0-9]+\] = [0-9]+ is outside the model.s vocabulary of 32' -- xssm-eval a.h5 --data v64.h5
 expect 1 "checkpoint is a 'xlstm\[1:1\]' model, but --model mamba" -- xssm-train --model mamba --resume a.h5 --data train.h5 -o x.h5
-expect 1 'expected xssm_format checkpoint/1' -- xssm-eval train.h5 --data valid.h5
+expect 1 "train.h5: xssm_format is 'dataset/1', expected 'checkpoint/1'" -- xssm-eval train.h5 --data valid.h5
 expect 2 'dump must be logits or states' -- xssm-eval a.h5 --data valid.h5 --dump foo -o x.h5
 expect 1 "directory 'nodir' does not exist" -- xssm-train "${small[@]}" --data train.h5 -o nodir/x.h5
 

@@ -141,6 +141,10 @@ TrainEnd train(TrainContext& ctx, const TrainerOptions& opt, AdamW& optimizer, T
       }
     }
     if (!to_stdout && opt.checkpoint_every > 0 && st.step % opt.checkpoint_every == 0 && !last) save();
+    if (opt.stop_at > 0 && st.step >= opt.stop_at && !last) {
+      end = TrainEnd::Stopped;
+      break;
+    }
   }
   bar.finish();
   if (end == TrainEnd::Done) validate();

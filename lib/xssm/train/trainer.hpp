@@ -27,6 +27,7 @@ struct TrainerOptions {
   Index valid_every = 0;       // validation every N steps (0 = only at the end)
   Index checkpoint_every = 0;  // checkpoint every N steps (0 = only at the end)
   double stop_accuracy = 0;    // > 0: stop early once validation accuracy reaches this
+  Index stop_at = 0;           // > 0: stop after this step as a signal would (time-sliced jobs, tests)
   std::uint64_t seed = 0;
 };
 
