@@ -13,14 +13,14 @@ using test::rel_err;
 
 namespace {
 
-MlstmLayerConfig small_config(bool bias, MlstmForm form, Index chunk) {
+MlstmLayerConfig small_config(bool bias, MlstmForm form, Index chunk, Index K = 3) {
   MlstmLayerConfig c;
   c.embedding_dim = 6;
   c.num_heads = 2;
   c.proj_factor = 2.0;
   c.round_to = 4;  // P = 12, DH = 6
   c.qkv_proj_blocksize = 3;
-  c.conv1d_kernel_size = 3;
+  c.conv1d_kernel_size = K;
   c.bias = bias;
   c.chunk_size = chunk;
   c.form = form;
@@ -87,8 +87,9 @@ TEST_CASE("mlstm layer: config sizes and official initialisation", "[mlstm_layer
 TEST_CASE("mlstm layer: finite-difference gradients for the input and every parameter", "[mlstm_layer][grad]") {
   for (bool bias : {false, true}) {
     for (MlstmForm form : {MlstmForm::Chunkwise, MlstmForm::Parallel}) {
-      INFO("bias=" << bias << " form=" << (form == MlstmForm::Chunkwise ? "chunkwise(L=2)" : "parallel"));
-      MlstmLayer<double> layer(small_config(bias, form, 2));
+      const Index K = bias ? 0 : 3;  // K = 0: no convolution
+      INFO("bias=" << bias << " K=" << K << " form=" << (form == MlstmForm::Chunkwise ? "chunkwise(L=2)" : "parallel"));
+      MlstmLayer<double> layer(small_config(bias, form, 2, K));
       Rng rng(bias ? 11 : 12);
       randomise(layer, rng);
       const Index B = 2, S = 5;
@@ -145,9 +146,12 @@ TEST_CASE("mlstm layer: parallel and chunkwise forms agree (fwd and bwd)", "[mls
 TEST_CASE("mlstm layer: step() repeated S times = forward(); constant step memory", "[mlstm_layer]") {
   Rng rng(31);
   const Index B = 2, S = 9;
-  for (double m0 : {-std::numeric_limits<double>::infinity(), 0.0}) {
-    INFO("step_m0 = " << m0);
-    MlstmLayerConfig cfg = small_config(true, MlstmForm::Chunkwise, 4);
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Case { double m0; Index K; };
+  for (Case c : {Case{-inf, 3}, Case{0.0, 3}, Case{-inf, 0}, Case{-inf, 1}}) {
+    const double m0 = c.m0;
+    INFO("step_m0 = " << m0 << " K = " << c.K);
+    MlstmLayerConfig cfg = small_config(true, MlstmForm::Chunkwise, 4, c.K);
     cfg.step_m0 = m0;
     MlstmLayer<double> layer(cfg);
     randomise(layer, rng);
