@@ -290,3 +290,20 @@ TEST_CASE("mlstm stability: gate pre-activations ±50, S = 4096", "[mlstm]") {
   CHECK(all_finite(hp));
   CHECK(rel_err(slice_s(hc.cast<double>(), 0, Sp), hp) < 1e-4);
 }
+
+TEST_CASE("mlstm input validation", "[mlstm]") {
+  Rng rng(91);
+  Inputs x = make_inputs(1, 2, 5, 3, rng);
+  const Tensor<double> bad_k = test::randn({1, 2, 4, 3}, rng);
+  CHECK_THROWS_AS(mlstm_parallel_fwd(x.q, bad_k, x.v, x.i, x.f), Error);
+  const Tensor<double> bad_gate = test::randn({1, 2, 6}, rng);
+  CHECK_THROWS_AS(mlstm_recurrent_fwd(x.q, x.k, x.v, bad_gate, x.f, nullptr, nullptr), Error);
+  CHECK_THROWS_AS(mlstm_chunkwise_fwd(x.q, x.k, x.v, x.i, x.f, nullptr, nullptr, 0), UsageError);
+  MlstmState<double> wrong = MlstmState<double>::zeros(1, 2, 4);
+  CHECK_THROWS_AS(mlstm_chunkwise_fwd(x.q, x.k, x.v, x.i, x.f, &wrong, nullptr, 2), Error);
+  // (B,NH,S,1) gates are accepted and their gradients keep that shape
+  MlstmGrads<double> g;
+  mlstm_parallel_bwd(x.q, x.k, x.v, x.i.reshaped({1, 2, 5, 1}), x.f, x.q, g);
+  CHECK(g.di.shape() == Shape({1, 2, 5, 1}));
+  CHECK(g.df.shape() == Shape({1, 2, 5}));
+}
