@@ -167,15 +167,15 @@ void fd_check_form(Form form, Index B, Index NH, Index S, Index DH, Index L, boo
   else if (form == Form::Chunkwise) mlstm_chunkwise_bwd(x.q, x.k, x.v, x.i, x.f, p0, L, wh, &ws, g);
   else mlstm_recurrent_bwd(x.q, x.k, x.v, x.i, x.f, p0, wh, &ws, g);
   const double tol = 1e-7;
-  XSSM_CHECK_CLOSE(g.dq, test::numeric_grad(loss, x.q), tol);
-  XSSM_CHECK_CLOSE(g.dk, test::numeric_grad(loss, x.k), tol);
-  XSSM_CHECK_CLOSE(g.dv, test::numeric_grad(loss, x.v), tol);
-  XSSM_CHECK_CLOSE(g.di, test::numeric_grad(loss, x.i), tol);
-  XSSM_CHECK_CLOSE(g.df, test::numeric_grad(loss, x.f), tol);
+  { const Tensor<double> num_ = test::numeric_grad(loss, x.q); XSSM_CHECK_CLOSE(g.dq, num_, tol); }
+  { const Tensor<double> num_ = test::numeric_grad(loss, x.k); XSSM_CHECK_CLOSE(g.dk, num_, tol); }
+  { const Tensor<double> num_ = test::numeric_grad(loss, x.v); XSSM_CHECK_CLOSE(g.dv, num_, tol); }
+  { const Tensor<double> num_ = test::numeric_grad(loss, x.i); XSSM_CHECK_CLOSE(g.di, num_, tol); }
+  { const Tensor<double> num_ = test::numeric_grad(loss, x.f); XSSM_CHECK_CLOSE(g.df, num_, tol); }
   if (form != Form::Parallel && with_state) {
-    XSSM_CHECK_CLOSE(g.dstate0.C, test::numeric_grad(loss, s0.C), tol);
-    XSSM_CHECK_CLOSE(g.dstate0.n, test::numeric_grad(loss, s0.n), tol);
-    XSSM_CHECK_CLOSE(g.dstate0.m, test::numeric_grad(loss, s0.m), tol);
+    { const Tensor<double> num_ = test::numeric_grad(loss, s0.C); XSSM_CHECK_CLOSE(g.dstate0.C, num_, tol); }
+    { const Tensor<double> num_ = test::numeric_grad(loss, s0.n); XSSM_CHECK_CLOSE(g.dstate0.n, num_, tol); }
+    { const Tensor<double> num_ = test::numeric_grad(loss, s0.m); XSSM_CHECK_CLOSE(g.dstate0.m, num_, tol); }
   }
 }
 
@@ -289,4 +289,21 @@ TEST_CASE("mlstm stability: gate pre-activations ±50, S = 4096", "[mlstm]") {
                                               x32(slice_s(x.f, 0, Sp)));
   CHECK(all_finite(hp));
   CHECK(rel_err(slice_s(hc.cast<double>(), 0, Sp), hp) < 1e-4);
+}
+
+TEST_CASE("mlstm input validation", "[mlstm]") {
+  Rng rng(91);
+  Inputs x = make_inputs(1, 2, 5, 3, rng);
+  const Tensor<double> bad_k = test::randn({1, 2, 4, 3}, rng);
+  CHECK_THROWS_AS(mlstm_parallel_fwd(x.q, bad_k, x.v, x.i, x.f), Error);
+  const Tensor<double> bad_gate = test::randn({1, 2, 6}, rng);
+  CHECK_THROWS_AS(mlstm_recurrent_fwd(x.q, x.k, x.v, bad_gate, x.f, nullptr, nullptr), Error);
+  CHECK_THROWS_AS(mlstm_chunkwise_fwd(x.q, x.k, x.v, x.i, x.f, nullptr, nullptr, 0), UsageError);
+  MlstmState<double> wrong = MlstmState<double>::zeros(1, 2, 4);
+  CHECK_THROWS_AS(mlstm_chunkwise_fwd(x.q, x.k, x.v, x.i, x.f, &wrong, nullptr, 2), Error);
+  // (B,NH,S,1) gates are accepted and their gradients keep that shape
+  MlstmGrads<double> g;
+  mlstm_parallel_bwd(x.q, x.k, x.v, x.i.reshaped({1, 2, 5, 1}), x.f, x.q, g);
+  CHECK(g.di.shape() == Shape({1, 2, 5, 1}));
+  CHECK(g.df.shape() == Shape({1, 2, 5}));
 }

@@ -71,7 +71,7 @@ void MlstmLayerConfig::validate() const {
     throw UsageError(cat("mlstm: num_heads ", num_heads, " must divide the inner size P = ", P));
   if (qkv_proj_blocksize <= 0 || P % qkv_proj_blocksize != 0)
     throw UsageError(cat("mlstm: qkv_proj_blocksize ", qkv_proj_blocksize, " must divide P = ", P));
-  if (conv1d_kernel_size < 1) throw UsageError(cat("mlstm: conv1d_kernel_size must be >= 1, got ", conv1d_kernel_size));
+  if (conv1d_kernel_size < 0) throw UsageError(cat("mlstm: conv1d_kernel_size must be >= 0, got ", conv1d_kernel_size));
   if (chunk_size < 1) throw UsageError(cat("mlstm: chunk_size must be >= 1, got ", chunk_size));
 }
 
@@ -101,7 +101,7 @@ MlstmLayer<T>::MlstmLayer(const MlstmLayerConfig& cfg) : cfg_(cfg) {
   q_proj = nn::HeadwiseLinear<T>(P_, NB, 1, cfg_.bias);
   k_proj = nn::HeadwiseLinear<T>(P_, NB, 1, cfg_.bias);
   v_proj = nn::HeadwiseLinear<T>(P_, NB, 1, cfg_.bias);
-  conv1d = nn::CausalConv1d<T>(P_, cfg_.conv1d_kernel_size, true);
+  if (cfg_.conv1d_kernel_size > 0) conv1d = nn::CausalConv1d<T>(P_, cfg_.conv1d_kernel_size, true);
   igate = nn::Linear<T>(3 * P_, NH_, true);
   fgate = nn::Linear<T>(3 * P_, NH_, true);
   igate.bias.decay = fgate.bias.decay = false;
@@ -117,7 +117,7 @@ void MlstmLayer<T>::collect(const std::string& prefix, nn::ParamList<T>& out) {
   q_proj.collect(nn::join(prefix, "q_proj"), out);
   k_proj.collect(nn::join(prefix, "k_proj"), out);
   v_proj.collect(nn::join(prefix, "v_proj"), out);
-  conv1d.collect(nn::join(prefix, "conv1d/conv"), out);
+  if (cfg_.conv1d_kernel_size > 0) conv1d.collect(nn::join(prefix, "conv1d/conv"), out);
   igate.collect(nn::join(prefix, "mlstm_cell/igate"), out);
   fgate.collect(nn::join(prefix, "mlstm_cell/fgate"), out);
   outnorm.collect(nn::join(prefix, "mlstm_cell/outnorm"), out);
@@ -135,7 +135,7 @@ void MlstmLayer<T>::init(Rng& rng, Index num_blocks, Index /*block_index*/) {
   v_proj.init_normal(rng, small);
   proj_down.init_normal(rng, nn::wang_init_std(D, std::max<Index>(1, num_blocks)));
   learnable_skip.value.fill(T(1));
-  conv1d.init_torch_default(rng);
+  if (cfg_.conv1d_kernel_size > 0) conv1d.init_torch_default(rng);
   outnorm.weight.value.zero();
   // forget gate: weight 0, bias linspace(3, 6) over heads; input gate: weight 0, bias N(0, 0.1²)
   fgate.weight.value.zero();
@@ -153,7 +153,12 @@ Tensor<T> MlstmLayer<T>::forward(const Tensor<T>& x) {
   Cache& c = c_;
   c.x = x;
   split_last(proj_up.forward(x), P_, c.xm, c.z);           // u = proj_up(x) = [x_m | z]
-  c.a = conv1d.forward(c.xm, /*silu=*/true);               // a = silu(conv(x_m))
+  if (cfg_.conv1d_kernel_size > 0) {
+    c.a = conv1d.forward(c.xm, /*silu=*/true);             // a = silu(conv(x_m))
+  } else {                                                 // K = 0: the official conv is the identity
+    c.a = c.xm;
+    for (auto& e : c.a) e = nn::silu(e);
+  }
   c.q = q_proj.forward(c.a);
   c.k = k_proj.forward(c.a);
   c.v = v_proj.forward(c.xm);                              // v from the non-convolved branch
@@ -222,8 +227,12 @@ Tensor<T> MlstmLayer<T>::backward(const Tensor<T>& dy) {
   const Tensor<T> dak = k_proj.backward(c.a, dk);
   for (Index i = 0; i < da.size(); ++i) da[i] += daq[i] + dak[i];
   Tensor<T> dxm = v_proj.backward(c.xm, dv);
-  const Tensor<T> dxc = conv1d.backward(c.xm, da, /*silu=*/true);
-  for (Index i = 0; i < dxm.size(); ++i) dxm[i] += dxc[i];
+  if (cfg_.conv1d_kernel_size > 0) {
+    const Tensor<T> dxc = conv1d.backward(c.xm, da, /*silu=*/true);
+    for (Index i = 0; i < dxm.size(); ++i) dxm[i] += dxc[i];
+  } else {
+    for (Index i = 0; i < dxm.size(); ++i) dxm[i] += da[i] * nn::silu_grad(c.xm[i]);
+  }
   return proj_up.backward(c.x, concat_last<T>({&dxm, &dz}));
 }
 
@@ -246,7 +255,13 @@ Tensor<T> MlstmLayer<T>::step(const Tensor<T>& x_t, NamedTensors<T>& state) {
   const Index B = x_t.dim(0);
   Tensor<T> xm, z;
   split_last(proj_up.forward(x_t), P_, xm, z);
-  const Tensor<T> a = conv1d.step(xm, state["conv"], /*silu=*/true);
+  Tensor<T> a;
+  if (cfg_.conv1d_kernel_size > 0) {
+    a = conv1d.step(xm, state["conv"], /*silu=*/true);
+  } else {
+    a = xm;
+    for (auto& e : a) e = nn::silu(e);
+  }
   const Tensor<T> q = q_proj.forward(a), k = k_proj.forward(a), v = v_proj.forward(xm);
   const Tensor<T> g = concat_last<T>({&q, &k, &v});
   MlstmState<T> st{std::move(state["C"]), std::move(state["n"]), std::move(state["m"])};

@@ -6,7 +6,8 @@
 //   y = proj_down((ĥ + learnable_skip ⊙ a) ⊙ silu(z))
 // Parameter names = the official state_dict names with '.' → '/'. Step state: "C" (B,NH,DH,DH),
 // "n" (B,NH,DH), "m" (B,NH) in the recurrent scale (seq/mlstm.hpp) and "conv" (B,P,K), the last
-// K pre-convolution inputs, oldest first (nn::CausalConv1d::step; the official cache is (B,K,P)).
+// K pre-convolution inputs, oldest first (nn::CausalConv1d::step; the official cache is (B,K,P);
+// (B,P,0) when K = 0).
 #pragma once
 #include <limits>
 #include <string>
@@ -31,7 +32,7 @@ struct MlstmLayerConfig {
   double proj_factor = 2.0;       ///< P = ceil(proj_factor·D / round_to)·round_to
   Index round_to = 64;            ///< official round_proj_up_to_multiple_of
   Index qkv_proj_blocksize = 4;   ///< block size of the q/k/v head-wise projections
-  Index conv1d_kernel_size = 4;   ///< K (≥ 1)
+  Index conv1d_kernel_size = 4;   ///< K; 0 = no convolution (then a = silu(x_m), as the official layer)
   bool bias = false;              ///< biases of proj_up, q/k/v_proj, proj_down
   Index chunk_size = 64;          ///< chunk length of the chunkwise form
   Index context_length = 0;       ///< official causal-mask size; informational (no limit here)
