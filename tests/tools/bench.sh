@@ -33,12 +33,12 @@ if command -v h5dump >/dev/null; then
   grep -q 'gemm_gflops' attrs.txt || fail "bench.h5 has no /peaks"
   rows=$(grep -c '^| ' table.md); rows=$((rows - 1))   # minus the header (the rule line starts with "| -")
   rows=$((rows - $(grep -c '^| -' table.md)))
-  h5dump -H -d /results/tokens_per_s bench.h5 | grep -q "( $rows )" || fail "/results/tokens_per_s does not have $rows rows"
+  h5dump -H -d /results/tokens_per_s bench.h5 | grep "( $rows )" >/dev/null || fail "/results/tokens_per_s does not have $rows rows"
 fi
 
 # Other formats.
 xssm-bench --models lstm "${tiny[@]}" --no-peak --scopes model -o csv >t.csv
-head -1 t.csv | grep -q '^model,scope,kind,op,batch' || fail "csv header"
+head -1 t.csv | grep '^model,scope,kind,op,batch' >/dev/null || fail "csv header"
 [ "$(wc -l <t.csv)" -ge 3 ] || fail "csv has no rows"
 xssm-bench --models lstm "${tiny[@]}" --no-peak --scopes model -o json >t.json
 grep -q '"rows"' t.json || fail "json output"
@@ -56,8 +56,8 @@ grep -q "GEMM peak" op.md || fail "no machine peak line"
 xssm-bench --models mamba --batch 2 --len 5 --d-model 16 --ops none --dump-weights w.h5 --no-peak
 [ -s w.h5 ] || fail "--dump-weights wrote nothing"
 if command -v h5dump >/dev/null; then
-  h5dump -n w.h5 | grep -q '/0/params/blocks/0/mixer/A_log' || fail "w.h5 lacks the parameters"
-  h5dump -n w.h5 | grep -q '/0/logits' || fail "w.h5 lacks the logits"
+  h5dump -n w.h5 | grep '/0/params/blocks/0/mixer/A_log' >/dev/null || fail "w.h5 lacks the parameters"
+  h5dump -n w.h5 | grep '/0/logits' >/dev/null || fail "w.h5 lacks the logits"
 fi
 
 # Usage errors.
