@@ -1,5 +1,7 @@
 #include "xssm/core/device.hpp"
 
+#include <atomic>
+
 #include "xssm/core/error.hpp"
 
 #if XSSM_HAVE_CUDA
@@ -40,5 +42,15 @@ void require_device(Device d) {
     throw UsageError("--device cuda: this build has no CUDA (nvcc was not found at configure time)");
   if (cuda_device_count() == 0) throw UsageError("--device cuda: no CUDA device is available");
 }
+
+namespace {
+std::atomic<Device> g_default_device{Device::Cpu};
+std::atomic<bool> g_strict_device{false};
+}  // namespace
+
+void set_default_device(Device d) { g_default_device.store(d); }
+Device default_device() { return g_default_device.load(); }
+void set_strict_device(bool strict) { g_strict_device.store(strict); }
+bool strict_device() { return g_strict_device.load(); }
 
 }  // namespace xssm
