@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "common.cuh"
+
 namespace xssm::cuda {
 
 /// Sizes and options of one scan. u, delta, z, out: (batch,length,channels); A: (channels,state);

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "common.cuh"
+
 namespace xssm::cuda {
 
 struct SlstmDims {

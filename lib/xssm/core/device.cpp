@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "xssm/core/error.hpp"
+#include "xssm/core/log.hpp"
 
 #if XSSM_HAVE_CUDA
 #include "device.cuh"
@@ -52,5 +53,10 @@ void set_default_device(Device d) { g_default_device.store(d); }
 Device default_device() { return g_default_device.load(); }
 void set_strict_device(bool strict) { g_strict_device.store(strict); }
 bool strict_device() { return g_strict_device.load(); }
+
+void cuda_fallback(const std::string& op, const std::string& why) {
+  if (strict_device()) throw UsageError(cat("--device cuda (strict): ", op, ": ", why));
+  log::warn_once(cat(op, ": ", why, "; running on the CPU"));
+}
 
 }  // namespace xssm

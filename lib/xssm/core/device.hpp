@@ -27,5 +27,8 @@ Device default_device();
 /// instead of falling back to the CPU with one warning (`--strict-device`, parity tests).
 void set_strict_device(bool strict);
 bool strict_device();
+/// Called by a dispatch function when its kernel does not support the shape: throws UsageError
+/// in strict mode, otherwise warns once ("<op>: <why>; running on the CPU").
+void cuda_fallback(const std::string& op, const std::string& why);
 
 }  // namespace xssm
