@@ -20,6 +20,13 @@ __device__ inline T log_sigmoid(T x) {  // logσ(x) without overflow
   return x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x));
 }
 
+// std::max / std::min exactly (not fmax/fmin, which drop a NaN operand): NaN positions must
+// match the CPU's.
+template <class T>
+__device__ inline T std_max(T a, T b) { return a < b ? b : a; }
+template <class T>
+__device__ inline T std_min(T a, T b) { return b < a ? b : a; }
+
 template <class T>
 size_t smem_bytes(int64_t DH) { return size_t(4 * DH * DH + 8 * DH) * sizeof(T); }
 
@@ -56,9 +63,9 @@ __global__ void slstm_fwd_kernel(SlstmPtrs<T> p, SlstmDims s) {
       const T it = pre[a], ft = pre[DH + a], zt = pre[2 * DH + a], ot = pre[3 * DH + a];
       const T c0 = st[DH + a], n0 = st[2 * DH + a], m0 = st[3 * DH + a];
       const T lfm = m0 + log_sigmoid(ft);
-      const T m = p.first_branch[t] ? it : max(it, lfm);  // m_t = max(ĩ, m_{t−1} + logσ(f̃))
-      const T i = min(exp(it - m), T(1));
-      const T f = min(exp(lfm - m), T(1));
+      const T m = p.first_branch[t] ? it : std_max(it, lfm);  // m_t = max(ĩ, m_{t−1} + logσ(f̃))
+      const T i = std_min(T(exp(it - m)), T(1));
+      const T f = std_min(T(exp(lfm - m)), T(1));
       const T c = f * c0 + i * tanh(zt);  // c_t = f c_{t−1} + i tanh(z̃)
       const T n = f * n0 + i;             // n_t = f n_{t−1} + i
       const T y = sigmoid(ot) * c / n;    // y_t = σ(õ) c_t / n_t
