@@ -7,6 +7,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
+#include "xssm/core/device.hpp"
 #include "xssm/core/error.hpp"
 #include "xssm/core/log.hpp"
 #include "xssm/core/parallel.hpp"
@@ -124,6 +125,11 @@ bool parse(int argc, char** argv, const ToolInfo& info, po::options_description&
   if (common.threads > 0) set_threads(common.threads);
   if (info.has_device && common.device != "cpu" && common.device != "cuda")
     throw UsageError(cat("--device must be cpu or cuda, got '", common.device, "'"));
+  if (info.has_device) {
+    const Device d = parse_device(common.device);
+    require_device(d);
+    set_default_device(d);  // ops with a CUDA kernel dispatch on it
+  }
   return true;
 }
 

@@ -1,6 +1,9 @@
 #include "xssm/core/device.hpp"
 
+#include <atomic>
+
 #include "xssm/core/error.hpp"
+#include "xssm/core/log.hpp"
 
 #if XSSM_HAVE_CUDA
 #include "device.cuh"
@@ -39,6 +42,21 @@ void require_device(Device d) {
   if (!cuda_built())
     throw UsageError("--device cuda: this build has no CUDA (nvcc was not found at configure time)");
   if (cuda_device_count() == 0) throw UsageError("--device cuda: no CUDA device is available");
+}
+
+namespace {
+std::atomic<Device> g_default_device{Device::Cpu};
+std::atomic<bool> g_strict_device{false};
+}  // namespace
+
+void set_default_device(Device d) { g_default_device.store(d); }
+Device default_device() { return g_default_device.load(); }
+void set_strict_device(bool strict) { g_strict_device.store(strict); }
+bool strict_device() { return g_strict_device.load(); }
+
+void cuda_fallback(const std::string& op, const std::string& why) {
+  if (strict_device()) throw UsageError(cat("--device cuda (strict): ", op, ": ", why));
+  log::warn_once(cat(op, ": ", why, "; running on the CPU"));
 }
 
 }  // namespace xssm

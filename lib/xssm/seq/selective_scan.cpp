@@ -9,6 +9,10 @@
 #include "xssm/core/parallel.hpp"
 #include "xssm/seq/scalar_ops.hpp"
 
+#if XSSM_HAVE_CUDA
+#include "selective_scan.cuh"
+#endif
+
 namespace xssm::seq {
 namespace {
 
@@ -65,6 +69,9 @@ inline T delta_of(const SelectiveScanArgs<T>& a, T raw, Index d, T* pre = nullpt
 
 }  // namespace
 
+namespace cpu {
+
+/// The reference (oracle) forward.
 template <class T>
 SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a) {
   const Dims s = check_args(a);
@@ -96,6 +103,49 @@ SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a) {
     }
   });
   return r;
+}
+
+}  // namespace cpu
+
+// The one CPU/CUDA switch of the forward scan (STYLE.md 8.6).
+template <class T>
+SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a, Device device) {
+  if (device == Device::Cuda) {
+#if XSSM_HAVE_CUDA
+    const Dims s = check_args(a);
+    require_device(Device::Cuda);
+    cuda::SelectiveScanDims cd;
+    cd.batch = s.Bt, cd.length = s.L, cd.channels = s.D, cd.state = s.N, cd.groups = s.G;
+    cd.fixed_bc = s.fixed;
+    cd.delta_softplus = a.delta_softplus;
+    if (cuda::selective_scan_supports(cd)) {
+      SelectiveScanOut<T> r;
+      r.out = Tensor<T>({s.Bt, s.L, s.D});
+      r.last_state = Tensor<T>({s.Bt, s.D, s.N});
+      cuda::SelectiveScanPtrs<T> p;
+      auto ptr = [](OptTensor<T> t) { return t ? t->data() : nullptr; };
+      p.u = ptr(a.u), p.delta = ptr(a.delta), p.A = ptr(a.A), p.B = ptr(a.B), p.C = ptr(a.C);
+      p.D = ptr(a.D), p.delta_bias = ptr(a.delta_bias), p.z = ptr(a.z), p.initial_state = ptr(a.initial_state);
+      p.out = r.out.data(), p.last_state = r.last_state.data();
+      try {
+        cuda::selective_scan_fwd_host(p, cd);
+      } catch (const cuda::CudaError& e) {
+        throw Error(cat("selective_scan (cuda): ", e.what()));
+      }
+      return r;
+    }
+    cuda_fallback("selective_scan", cat("no CUDA kernel for state size N=", s.N, " (supported: 1..",
+                                        cuda::kSelectiveScanMaxState, ") or these dims"));
+#else
+    throw UsageError("--device cuda: this build has no CUDA (nvcc was not found at configure time)");
+#endif
+  }
+  return cpu::selective_scan_fwd(a);
+}
+
+template <class T>
+SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a) {
+  return selective_scan_fwd(a, default_device());
 }
 
 template <class T>
@@ -242,13 +292,14 @@ Tensor<T> selective_scan_step(const Tensor<T>& u_t, const Tensor<T>& delta_t, co
   }
   a.initial_state = &state;
   a.delta_softplus = delta_softplus;
-  SelectiveScanOut<T> r = selective_scan_fwd(a);
+  SelectiveScanOut<T> r = cpu::selective_scan_fwd(a);
   state = std::move(r.last_state);
   return std::move(r.out).reshaped({Bt, Dd});
 }
 
 #define XSSM_INST(T)                                                                              \
   template SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>&);                 \
+  template SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>&, Device);         \
   template SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>&, const Tensor<T>&, \
                                                     OptTensor<T>);                            \
   template Tensor<T> selective_scan_step(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&,    \

@@ -10,6 +10,7 @@
 // input-dependent with G groups (group g serves channels g·D/G … (g+1)·D/G − 1; G = 1 is the
 // usual Mamba "shared by all channels" case). Optional tensors are passed as nullptr.
 #pragma once
+#include "xssm/core/device.hpp"
 #include "xssm/core/tensor.hpp"
 #include "xssm/seq/opt_tensor.hpp"
 
@@ -44,8 +45,14 @@ struct SelectiveScanGrads {
   Tensor<T> du, ddelta, dA, dB, dC, dD, ddelta_bias, dz, dinitial_state;
 };
 
+/// Runs on default_device(). On Device::Cuda the inputs are copied to the GPU and the results
+/// back (kernels/selective_scan.cuh); shapes the kernel does not support run on the CPU after
+/// one warning (an error in strict mode). See docs/cuda.md.
 template <class T>
 SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a);
+/// The same on an explicit device.
+template <class T>
+SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a, Device device);
 
 /// Vector-Jacobian product with cotangents dout (B,L,D) and dlast_state (B,D,N) (nullptr = 0).
 /// Recomputes the states (memory B·L·D·N transiently).
@@ -53,7 +60,7 @@ template <class T>
 SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Tensor<T>& dout,
                                          OptTensor<T> dlast_state);
 
-/// One step: u_t, delta_t, z_t (B,D); B_t, C_t (B,G,N) or fixed (D,N); state (B,D,N) is updated
+/// One step (always on the CPU): u_t, delta_t, z_t (B,D); B_t, C_t (B,G,N) or fixed (D,N); state (B,D,N) is updated
 /// in place. Returns out_t (B,D). Same maths as the scan for one t.
 template <class T>
 Tensor<T> selective_scan_step(const Tensor<T>& u_t, const Tensor<T>& delta_t, const Tensor<T>& A,

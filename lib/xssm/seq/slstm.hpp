@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "xssm/core/device.hpp"
 #include "xssm/core/tensor.hpp"
 #include "xssm/nn/param.hpp"
 
@@ -40,10 +41,17 @@ struct SlstmCache {
 
 /// Forward over a sequence. state0 (4,B,H) or nullptr (zeros, as the official default).
 /// Returns y (B,S,H); writes the final state (4,B,H) to *state_out when given; fills *cache.
+/// Runs on default_device(); on Device::Cuda the data is copied to the GPU and back
+/// (kernels/slstm.cuh), unsupported head sizes fall back to the CPU (docs/cuda.md).
 template <class T>
 Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index num_heads,
                     const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
                     NoDeduce<SlstmCache<T>>* cache);
+/// The same on an explicit device.
+template <class T>
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index num_heads,
+                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
+                    NoDeduce<SlstmCache<T>>* cache, Device device);
 
 /// Backward: dy (B,S,H) and optionally dstate (4,B,H), the cotangent of the final state (its m
 /// part is differentiated too). Returns dx (B,S,4H); ACCUMULATES into dR and db; writes the

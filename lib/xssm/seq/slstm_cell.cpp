@@ -6,6 +6,10 @@
 #include "xssm/core/parallel.hpp"
 #include "xssm/seq/slstm.hpp"
 
+#if XSSM_HAVE_CUDA
+#include "slstm.cuh"
+#endif
+
 namespace xssm::seq {
 namespace {
 
@@ -61,16 +65,26 @@ inline void add_recurrent(const T* Rh, const T* y_prev, T* p, Index DH) {
 
 }  // namespace
 
+namespace {
 template <class T>
-Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
-                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
-                    NoDeduce<SlstmCache<T>>* cache) {
+void check_fwd_args(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH, const Tensor<T>* state0) {
   if (x.rank() != 3 || NH <= 0 || x.dim(2) % (4 * NH) != 0)
     throw Error(cat("slstm: x has shape ", shape_str(x.shape()), ", expected (B,S,4H) with H a multiple of NH=", NH));
-  const Index B = x.dim(0), S = x.dim(1), H = x.dim(2) / 4, DH = H / NH;
+  const Index B = x.dim(0), H = x.dim(2) / 4, DH = H / NH;
   expect_shape(R, {NH, 4 * DH, DH}, "slstm _recurrent_kernel_");
   expect_shape(b, {4 * H}, "slstm _bias_");
   if (state0) expect_shape(*state0, {4, B, H}, "slstm initial state");
+}
+}  // namespace
+
+namespace cpu {
+
+/// The reference (oracle) forward.
+template <class T>
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
+                    const Tensor<T>* state0, Tensor<T>* state_out, SlstmCache<T>* cache) {
+  check_fwd_args(x, R, b, NH, state0);
+  const Index B = x.dim(0), S = x.dim(1), H = x.dim(2) / 4, DH = H / NH;
 
   SlstmCache<T> local;
   SlstmCache<T>& C = cache ? *cache : local;
@@ -143,6 +157,61 @@ Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tens
       }
   }
   return y;
+}
+
+}  // namespace cpu
+
+// The one CPU/CUDA switch of the sLSTM forward (STYLE.md 8.6).
+template <class T>
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
+                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
+                    NoDeduce<SlstmCache<T>>* cache, Device device) {
+  if (device == Device::Cuda) {
+#if XSSM_HAVE_CUDA
+    check_fwd_args(x, R, b, NH, state0);
+    require_device(Device::Cuda);
+    const Index B = x.dim(0), S = x.dim(1), H = x.dim(2) / 4, DH = H / NH;
+    cuda::SlstmDims cd;
+    cd.batch = B, cd.length = S, cd.heads = NH, cd.head_dim = DH;
+    if (cuda::slstm_supports(cd, sizeof(T) == 8)) {
+      Tensor<T> y({B, S, H});
+      cuda::SlstmPtrs<T> p;
+      p.x = x.data(), p.R = R.data(), p.b = b.data(), p.state0 = state0 ? state0->data() : nullptr;
+      p.y = y.data();
+      if (state_out) {
+        state_out->resize({4, B, H});
+        p.state_out = state_out->data();
+      }
+      std::vector<char> branch(size_t(S), 0);
+      if (cache) {
+        cache->B = B, cache->S = S, cache->NH = NH, cache->DH = DH;
+        cache->states.resize({B, NH, S + 1, 4, DH});
+        cache->pre.resize({B, NH, S, 4, DH});
+        p.states = cache->states.data();
+        p.pre = cache->pre.data();
+      }
+      try {
+        cuda::slstm_fwd_host(p, cd, branch.data());
+      } catch (const cuda::CudaError& e) {
+        throw Error(cat("slstm (cuda): ", e.what()));
+      }
+      if (cache) cache->first_branch = std::move(branch);
+      return y;
+    }
+    cuda_fallback("slstm", cat("no CUDA kernel for head dim DH=", DH, " (supported: 1..",
+                               cuda::kSlstmMaxHeadDim, " within the device's shared memory)"));
+#else
+    throw UsageError("--device cuda: this build has no CUDA (nvcc was not found at configure time)");
+#endif
+  }
+  return cpu::slstm_recurrent_fwd<T>(x, R, b, NH, state0, state_out, cache);
+}
+
+template <class T>
+Tensor<T> slstm_recurrent_fwd(const Tensor<T>& x, const Tensor<T>& R, const Tensor<T>& b, Index NH,
+                    const NoDeduce<Tensor<T>>* state0, NoDeduce<Tensor<T>>* state_out,
+                    NoDeduce<SlstmCache<T>>* cache) {
+  return slstm_recurrent_fwd<T>(x, R, b, NH, state0, state_out, cache, default_device());
 }
 
 template <class T>
@@ -324,6 +393,8 @@ void SlstmCell<T>::init(Index num_blocks, Index block_index) {
 #define XSSM_INST(T)                                                                                   \
   template Tensor<T> slstm_recurrent_fwd<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index,        \
                                   const Tensor<T>*, Tensor<T>*, SlstmCache<T>*);                      \
+  template Tensor<T> slstm_recurrent_fwd<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index,        \
+                                  const Tensor<T>*, Tensor<T>*, SlstmCache<T>*, Device);              \
   template Tensor<T> slstm_recurrent_bwd<T>(const Tensor<T>&, const SlstmCache<T>&, const Tensor<T>&,           \
                                   const Tensor<T>*, Tensor<T>&, Tensor<T>&, Tensor<T>*);              \
   template Tensor<T> slstm_step<T>(const Tensor<T>&, const Tensor<T>&, const Tensor<T>&, Index, Tensor<T>&); \
