@@ -60,7 +60,7 @@ Parsed parse_spec(const std::string& spec) {
 void ModelConfig::resolve() {
   Parsed p = parse_spec(spec);
   if (num_blocks <= 0) num_blocks = p.xlstm ? p.a + p.b : 2;
-  if (num_blocks <= 0) throw UsageError("--layers must be ≥ 1");
+  if (num_blocks <= 0) throw UsageError("--num-blocks must be ≥ 1");
   if (d_model <= 0) throw UsageError("--d-model must be ≥ 1");
   if (num_heads <= 0) throw UsageError("--heads must be ≥ 1");
   for (Index i : slstm_at)
@@ -97,6 +97,8 @@ json::Value ModelConfig::to_json() const {
   v["d_model"] = (long long)d_model;
   v["num_blocks"] = (long long)num_blocks;
   v["num_heads"] = (long long)num_heads;
+  v["slstm_num_heads"] = (long long)slstm_num_heads;
+  v["bias"] = bias;
   v["input_dim"] = (long long)input_dim;
   v["mlstm_proj_factor"] = mlstm_proj_factor;
   v["ffn_proj_factor"] = ffn_proj_factor;
@@ -112,6 +114,10 @@ json::Value ModelConfig::to_json() const {
   v["expand"] = (long long)expand;
   v["headdim"] = (long long)headdim;
   v["ngroups"] = (long long)ngroups;
+  v["dt_rank"] = (long long)dt_rank;
+  v["d_has_hdim"] = d_has_hdim;
+  v["dt_min"] = dt_min;
+  v["dt_max"] = dt_max;
   v["ffn_factor"] = ffn_factor;
   v["rope"] = rope;
   v["ltm_basis"] = (long long)ltm_basis;
@@ -130,6 +136,8 @@ ModelConfig ModelConfig::from_json(const json::Value& v) {
   c.d_model = v.get_int("d_model", c.d_model);
   c.num_blocks = v.get_int("num_blocks", c.num_blocks);
   c.num_heads = v.get_int("num_heads", c.num_heads);
+  c.slstm_num_heads = v.get_int("slstm_num_heads", c.slstm_num_heads);
+  c.bias = v.get_bool("bias", c.bias);
   c.input_dim = v.get_int("input_dim", c.input_dim);
   c.mlstm_proj_factor = v.get_number("mlstm_proj_factor", c.mlstm_proj_factor);
   c.ffn_proj_factor = v.get_number("ffn_proj_factor", c.ffn_proj_factor);
@@ -144,6 +152,10 @@ ModelConfig ModelConfig::from_json(const json::Value& v) {
   c.expand = v.get_int("expand", c.expand);
   c.headdim = v.get_int("headdim", c.headdim);
   c.ngroups = v.get_int("ngroups", c.ngroups);
+  c.dt_rank = v.get_int("dt_rank", c.dt_rank);
+  c.d_has_hdim = v.get_bool("d_has_hdim", c.d_has_hdim);
+  c.dt_min = v.get_number("dt_min", c.dt_min);
+  c.dt_max = v.get_number("dt_max", c.dt_max);
   c.ffn_factor = v.get_number("ffn_factor", c.ffn_factor);
   c.rope = v.get_bool("rope", c.rope);
   c.ltm_basis = v.get_int("ltm_basis", c.ltm_basis);

@@ -30,6 +30,8 @@ struct ModelConfig {
   Index d_model = 64;
   Index num_blocks = 0;     // 0: from the spec (a+b for xlstm[a:b], else 2)
   Index num_heads = 4;      // mLSTM, sLSTM, attention heads
+  Index slstm_num_heads = 0;  // sLSTM heads when they differ from num_heads (0: num_heads)
+  bool bias = false;          // biases in the mixers' linear projections (official default: none)
   Index input_dim = 0;      // > 0: real-valued inputs (B,S,input_dim) through a linear map instead of the embedding
 
   // xLSTM
@@ -47,6 +49,9 @@ struct ModelConfig {
   Index expand = 2;                 // Mamba/Mamba-2 inner width factor
   Index headdim = 16;               // Mamba-2 P
   Index ngroups = 1;                // Mamba-2 G
+  Index dt_rank = 0;                // Mamba Δ bottleneck R (0: ceil(d_model/16))
+  bool d_has_hdim = false;          // Mamba-2: D per channel instead of per head
+  double dt_min = 0.001, dt_max = 0.1;  // Δ initialisation range (Mamba, Mamba-2, S4D)
 
   // Transformer / ∞-former
   double ffn_factor = 4.0;          // SwiGLU hidden = round_to_8(2/3 · ffn_factor · D)
