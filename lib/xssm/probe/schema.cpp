@@ -8,7 +8,9 @@ void write_probe_header(io::H5File& f, const json::Value& config, const json::Va
                         const std::string& kind, std::int64_t checkpoint_step,
                         const std::vector<SourceSize>& sources) {
   io::write_header(f, kProbeFormat, config);
-  f.set_attr("/", "model", model.dump());
+  // As in checkpoint/1: `model` = the spec string (legends), `model_config` = the full JSON.
+  f.set_attr("/", "model", model.is_object() ? model.get_string("spec", "") : model.dump());
+  f.set_attr("/", "model_config", model.dump());
   f.set_attr("/", "probe", kind);
   f.set_attr("/", "checkpoint_step", checkpoint_step);
   std::vector<std::string> names;

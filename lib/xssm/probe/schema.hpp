@@ -1,7 +1,8 @@
 // probe/1: the output of xssm-probe (DESIGN.md §3, STYLE.md §8.5).
 //
 // Root attributes: xssm_format = "probe/1", xssm_version, created_by, config (the resolved
-// options as JSON), model (the probed model's ModelConfig as JSON, with its "spec"), probe (the
+// options as JSON), model (the probed model's spec string) and model_config (its ModelConfig as
+// JSON), as in checkpoint/1; probe (the
 // kind: capacity | recall | track), checkpoint_step, state_numel and state_bytes (the recurrent
 // state of one sequence, all blocks, float32).
 // /state/names (strings), /state/numel, /state/bytes (int64): every feature source, per sequence

@@ -16,6 +16,7 @@
 #include "xssm/model/load.hpp"
 #include "xssm/probe/capacity.hpp"
 #include "xssm/probe/collect.hpp"
+#include "xssm/probe/lm_stepper.hpp"
 #include "xssm/probe/positions.hpp"
 #include "xssm/probe/recall.hpp"
 #include "xssm/probe/schema.hpp"
@@ -138,6 +139,7 @@ int body(int argc, char** argv) {
 
   const io::H5File cf = io::H5File::open(ckpt);
   model::LanguageModel<float> model = model::load_model<float>(cf);
+  probe::LmStepper stepper(model);
   const std::int64_t step = cf.has_attr("/", "step") ? cf.attr_int("/", "step") : 0;
   const io::H5File df = io::H5File::open(data);
   io::expect_format(df, "dataset/1");
@@ -190,7 +192,7 @@ int body(int argc, char** argv) {
 
   if (kind == "capacity") {
     copt.positions.clear();
-    const probe::Collected c = real ? probe::collect_real(model, xr, copt) : probe::collect(model, ids, copt);
+    const probe::Collected c = real ? probe::collect_real(stepper, xr, copt) : probe::collect(stepper, ids, copt);
     Tensor<double> u;
     if (real) u = xr.cast<double>();
     else u = probe::token_channels(ids, model.vocab_size());
@@ -219,7 +221,7 @@ int body(int argc, char** argv) {
     fout.set_attr("/capacity", "inputs", real ? "real" : "tokens (V−1 centred one-hot directions)");
   } else if (kind == "track") {
     copt.positions = track_positions;
-    const probe::Collected c = real ? probe::collect_real(model, xr, copt) : probe::collect(model, ids, copt);
+    const probe::Collected c = real ? probe::collect_real(stepper, xr, copt) : probe::collect(stepper, ids, copt);
     Tensor<std::int32_t> lab(Shape{N, S});
     std::copy(labels.data(), labels.data() + lab.size(), lab.data());
     std::vector<probe::TrackResult> res(c.sources.size());
@@ -256,7 +258,7 @@ int body(int argc, char** argv) {
     } else {
       for (double v : parse_doubles(pairs, "--pairs")) ropt.pair_counts.push_back(Index(v));
     }
-    const probe::RecallResult res = probe::recall_probe(model, ids, layout, ropt);
+    const probe::RecallResult res = probe::recall_probe(stepper, ids, layout, ropt);
     probe::write_probe_header(fout, config, model.config().to_json(), kind, step, res.sources);
     probe::write_axis(fout, "/recall/pairs", to_doubles(res.pair_counts), "stored key-value pairs m", "pairs");
     for (size_t k = 0; k < res.sources.size(); ++k) {
