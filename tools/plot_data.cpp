@@ -212,7 +212,7 @@ void write_plot(const std::string& out, const std::string& kind, const std::vect
   g << "set datafile separator '\\t'\nset datafile missing 'nan'\n";
   if (!st.title.empty()) g << "set title " << gq(st.title) << "\n";
   g << "set xlabel " << gq(axes.x_label) << "\nset ylabel " << gq(axes.y_label) << "\n";
-  g << "set key best\nset grid\n";
+  g << "set key top right\nset grid\n";
   if (st.logx) g << "set logscale x\n";
   if (st.logy) g << "set logscale y\n";
   g << "plot ";

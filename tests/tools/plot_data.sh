@@ -14,7 +14,7 @@ grep -q "(6,12)" list.txt || fail "--list does not show the shape"
 xssm-plot-data a.h5 b.h5 --y /inputs -o out.tsv
 [ -s out.tsv ] || fail "empty TSV"
 [ "$(grep -c '^# ' out.tsv)" = 48 ] || fail "expected 2 files x 12 columns = 24 series (2 header lines each)"
-xssm-plot-data a.h5 b.h5 --y /inputs --title "noise" --logy -o out.png
+xssm-plot-data a.h5 b.h5 --y /inputs --title "noise" -o out.png
 [ -s out.png ] || fail "empty PNG"
 head -c 8 out.png | od -An -c | grep -q "P   N   G" || fail "out.png is not a PNG"
 xssm-plot-data a.h5 --y /targets -o out.svg
