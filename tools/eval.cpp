@@ -135,6 +135,7 @@ int body(int argc, char** argv) {
   summary["checkpoint"] = ckpt == "-" ? std::string("stdin") : ckpt;
   summary["data"] = data_name;
   summary["model"] = m.config().spec;
+  summary["params"] = m.params().numel();
   summary["step"] = step;
   summary["loss"] = r.loss;
   summary["perplexity"] = std::exp(r.loss);

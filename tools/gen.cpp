@@ -83,10 +83,18 @@ int gen_main(int argc, char** argv) {
     const tasks::TaskInfo& t = tasks::find_task(task);
     cli::check_output_path(output);
     tasks::Options given;
-    if (vm.count("n")) given.set("n", n_text);
+    std::vector<std::string> explicit_names;  // given on the command line or in --config
+    if (vm.count("n")) {
+      given.set("n", n_text);
+      explicit_names.push_back("n");
+    }
     given.set("seed", std::to_string(common.seed));
+    if (!vm["seed"].defaulted()) explicit_names.push_back("seed");
     for (const auto& name : seen)
-      if (vm.count(name)) given.set(name, vm[name].as<std::string>());
+      if (vm.count(name)) {
+        given.set(name, vm[name].as<std::string>());
+        explicit_names.push_back(name);
+      }
     const tasks::Options opts = tasks::resolve(t, given);
 
     log::verbose("generating ", task, " ", opts.to_json().dump());
@@ -95,6 +103,7 @@ int gen_main(int argc, char** argv) {
     config["task"] = task;
     const json::Value resolved = opts.to_json();
     for (const auto& [k, v] : resolved.members()) config[k] = v;
+    config["given"] = json::Value::array_of(explicit_names);
     io::write_dataset(output, ds, io::created_by(), config);
     log::info("wrote ", ds.n(), " x ", ds.seq_len(), " ", task, " examples (vocab ", ds.vocab_size, ") to ",
               output == "-" ? std::string("stdout") : output);

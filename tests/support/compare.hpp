@@ -33,9 +33,11 @@ double rel_err(const Tensor<A>& a, const Tensor<B>& b) {
 /// CHECK that two tensors agree within a relative tolerance, printing the error and shapes.
 #define XSSM_CHECK_CLOSE(a, b, tol)                                                              \
   do {                                                                                           \
-    const double xssm_err_ = ::xssm::test::rel_err((a), (b));                                   \
+    const auto& xssm_a_ = (a);                                                                   \
+    const auto& xssm_b_ = (b);                                                                   \
+    const double xssm_err_ = ::xssm::test::rel_err(xssm_a_, xssm_b_);                            \
     INFO(#a << " vs " << #b << ": rel err " << xssm_err_ << " (tol " << (tol) << "), shapes "   \
-            << ::xssm::shape_str((a).shape()) << " " << ::xssm::shape_str((b).shape()));         \
-    CHECK((a).shape() == (b).shape());                                                           \
+            << ::xssm::shape_str(xssm_a_.shape()) << " " << ::xssm::shape_str(xssm_b_.shape())); \
+    CHECK(xssm_a_.shape() == xssm_b_.shape());                                                   \
     CHECK(xssm_err_ <= (tol));                                                                   \
   } while (0)

@@ -4,6 +4,7 @@
 #pragma once
 #include <exception>
 #include <mutex>
+#include <type_traits>
 
 #include "xssm/core/tensor.hpp"
 
@@ -28,7 +29,7 @@ void parallel_for(Index n, F&& f) {
     return;
   }
   struct Ctx {
-    F* f;
+    std::remove_reference_t<F>* f;
     std::exception_ptr err;
     std::mutex mu;
   } ctx{&f, nullptr, {}};

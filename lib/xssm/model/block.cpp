@@ -2,6 +2,7 @@
 
 #include "xssm/model/norm.hpp"
 #include "xssm/nn/gated_ffn.hpp"
+#include "xssm/nn/linear.hpp"
 
 namespace xssm::model {
 
@@ -53,8 +54,8 @@ void Block<T>::init(Rng& rng, Index num_blocks, Index block_index) {
   const Index D = dim();
   if (layout_.ffn == FfnKind::GatedGelu) {
     // xLSTM: proj_up small_init N(0, sqrt(2/(5D))), proj_down wang_init N(0, 2/(num_blocks·sqrt(D))).
-    impl_->gated.proj_up.init_normal(rng, std::sqrt(2.0 / (5.0 * double(D))));
-    impl_->gated.proj_down.init_normal(rng, 2.0 / (double(num_blocks) * std::sqrt(double(D))));
+    impl_->gated.proj_up.init_normal(rng, nn::small_init_std(D));
+    impl_->gated.proj_down.init_normal(rng, nn::wang_init_std(D, num_blocks));
   } else if (layout_.ffn == FfnKind::SwiGlu) {
     // Llama-style: N(0, 0.02), output projection scaled by 1/sqrt(2·num_blocks) (GPT-2).
     impl_->swiglu.w1.init_normal(rng, 0.02);

@@ -22,7 +22,7 @@ io::Dataset make_mqar(const MqarOptions& o) {
   require(std::isfinite(o.alpha), "--alpha must be finite");
 
   io::Dataset ds = blank_dataset("mqar", V, o.seed, N, S);
-  Tensor<std::int32_t> value(Shape{N, S}, -1), pair(Shape{N, S}, -1);
+  Tensor<std::int32_t> value(Shape{N, S}, -1);
   // slot weights w(g) ∝ (g+1)^(alpha-1); we keep 1/w(g)
   std::vector<double> inv_w(static_cast<size_t>(space));
   for (Index g = 0; g < space; ++g) inv_w[size_t(g)] = std::pow(double(g + 1), 1.0 - o.alpha);
@@ -33,7 +33,6 @@ io::Dataset make_mqar(const MqarOptions& o) {
     std::int32_t* in = ds.inputs.ptr(i);
     std::int32_t* tg = ds.targets.ptr(i);
     std::int32_t* lv = value.ptr(i);
-    std::int32_t* lp = pair.ptr(i);
     std::vector<std::int32_t> keys = distinct(r, half - 1, K), vals = distinct(r, V - half, K);
     // Weighted sampling of K slots without replacement (Efraimidis–Spirakis): slot g gets the key
     // log(u)/w(g); the K largest keys, in decreasing order, have the law of K successive weighted
@@ -57,11 +56,9 @@ io::Dataset make_mqar(const MqarOptions& o) {
       in[q + 1] = v;
       tg[q] = v;  // next-token target: the value follows its queried key
       lv[2 * j] = lv[q] = v;
-      lp[2 * j] = lp[2 * j + 1] = lp[q] = lp[q + 1] = std::int32_t(j);
     }
   });
   ds.labels.set("value", std::move(value));
-  ds.labels.set("pair", std::move(pair));
   ds.attrs.emplace_back("layout", "keys in [1,V/2), values in [V/2,V), filler 0; KV block k1 v1 .. kK vK, then each "
                                   "key queried once (followed by its value) at power-law slots; targets[t] = value "
                                   "of the queried key at t, -1 elsewhere");

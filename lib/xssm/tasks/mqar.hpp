@@ -9,8 +9,7 @@
 //   everything else       filler 0 (or, with random_fillers, a uniform token of [0, V))
 // targets[t] = v_j at the query position of k_j (the next token is its value), -1 elsewhere:
 // exactly K scored positions per example; the KV block is not scored.
-// Labels: /labels/value  = the value bound to the key at t (KV block and queries), -1 elsewhere;
-//         /labels/pair   = j (0-based pair index) at both positions of pair j's KV entry and query.
+// Labels: /labels/value = the value bound to the key at t (KV block and queries), -1 elsewhere.
 #pragma once
 #include <cstdint>
 

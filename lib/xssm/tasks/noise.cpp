@@ -1,5 +1,8 @@
 #include "xssm/tasks/noise.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "xssm/core/parallel.hpp"
 #include "xssm/tasks/common.hpp"
 
@@ -20,7 +23,8 @@ io::Dataset make_noise(const NoiseOptions& o) {
     Rng r = base.fork(std::uint64_t(i));
     if (o.real) {
       float* x = ds.inputs_real.ptr(i);
-      for (Index k = 0; k < S * F; ++k) x[k] = float(normal ? r.normal() : r.uniform(-1.0, 1.0));
+      const float below_one = std::nextafter(1.0f, 0.0f);  // a double just under 1 may round up to 1.0f
+      for (Index k = 0; k < S * F; ++k) x[k] = normal ? float(r.normal()) : std::min(float(r.uniform(-1.0, 1.0)), below_one);
     } else {
       std::int32_t* x = ds.inputs.ptr(i);
       for (Index t = 0; t < S; ++t) x[t] = std::int32_t(r.below(std::uint64_t(o.vocab)));

@@ -73,8 +73,9 @@ json::Value Options::to_json() const {
   json::Value o = json::Value::object();
   for (const auto& [k, s] : items_) {
     char* end = nullptr;
+    errno = 0;
     const long long i = std::strtoll(s.c_str(), &end, 10);
-    if (!s.empty() && !*end) {
+    if (!s.empty() && !*end && errno == 0) {
       o[k] = i;
       continue;
     }
