@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 MODEL=(--model mlstm --d-model 16 --num-blocks 1)
 xssm-gen mqar --n 48 --seq-len 16 --kv-pairs 3 --vocab 32 --seed 1 -o mqar.h5
 xssm-gen noise --n 12 --seq-len 40 --vocab 4 --seed 2 -o noise.h5
-xssm-train "${MODEL[@]}" --data mqar.h5 --steps 2 --batch-size 8 --seed 3 -o run.h5 2>/dev/null
+xssm-train "${MODEL[@]}" --data mqar.h5 --steps 2 --batch-size 8 --seed 3 -o run.h5
 
 # capacity: curves with axis labels, MC per source, state sizes.
 xssm-probe run.h5 --data noise.h5 --probe capacity --max-delay 6 --seed 1 -o cap.h5
