@@ -12,6 +12,8 @@
 
 namespace xssm {
 
+namespace po = boost::program_options;
+
 namespace {
 
 Tensor<double> vec(const std::vector<double>& v) { return Tensor<double>({Index(v.size())}, v); }
@@ -158,7 +160,7 @@ int body(int argc, char** argv) {
   f.set_attr("/", "summary", summary.dump());
   for (const char* k : {"loss", "perplexity", "accuracy", "seq_accuracy"})
     f.set_attr("/", k, summary.at(k).as_number());
-  std::vector<double> position(size_t(S)), length(size_t(S + 1));
+  std::vector<double> position(static_cast<size_t>(S)), length(static_cast<size_t>(S + 1));
   for (Index t = 0; t < S; ++t) position[size_t(t)] = double(t);
   for (Index l = 0; l <= S; ++l) length[size_t(l)] = double(l);
   write_curve(f, "position", position, "position", "position", "position", "tokens");

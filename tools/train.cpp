@@ -11,6 +11,8 @@
 
 namespace xssm {
 
+namespace po = boost::program_options;
+
 namespace {
 
 /// Tokens must lie inside the model's vocabulary: name the file, row and position otherwise.

@@ -25,6 +25,8 @@ model::ModelConfig tiny(const std::string& spec) {
   c.headdim = 4;
   c.chunk_size = 4;
   c.ltm_basis = 6;
+  c.dt_min = 0.1;  // larger Δ: A_log gradients well above the finite-difference round-off
+  c.dt_max = 1.0;
   return c;
 }
 

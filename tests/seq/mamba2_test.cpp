@@ -111,3 +111,13 @@ TEST_CASE("mamba2: stable on a long sequence (L = 4096)", "[seq][mamba2]") {
   for (double v : dx) REQUIRE(std::isfinite(v));
   XSSM_CHECK_CLOSE(run_steps(m, x), y, 1e-10);
 }
+
+TEST_CASE("mamba2: state passing through forward(x, state); FD from a non-zero state", "[seq][mamba2]") {
+  Rng rng(46);
+  seq::Mamba2<double> m(small(2, true, false, true, 3));
+  m.init(rng, 1, 0);
+  perturb_params(m, rng);
+  const Tensor<double> x = randn({2, 10, 4}, rng);
+  for (Index s : {1, 3, 7}) check_state_passing(m, x, s);
+  check_stateful_fd(m, randn({2, 4, 4}, rng), randn({2, 5, 4}, rng), rng);
+}

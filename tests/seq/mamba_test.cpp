@@ -94,3 +94,14 @@ TEST_CASE("mamba: stable on a long sequence (L = 4096), step = forward at the en
   for (double v : dx) REQUIRE(std::isfinite(v));
   XSSM_CHECK_CLOSE(run_steps(m, x), y, 1e-10);
 }
+
+TEST_CASE("mamba: state passing through forward(x, state); FD from a non-zero state", "[seq][mamba]") {
+  Rng rng(36);
+  seq::Mamba<double> m(small(true, 2, 4));
+  m.init(rng, 1, 0);
+  perturb_params(m, rng);
+  const Tensor<double> x = randn({2, 9, 4}, rng);
+  for (Index s : {1, 2, 5, 8}) check_state_passing(m, x, s);
+  check_stateful_fd(m, randn({2, 3, 4}, rng), randn({2, 4, 4}, rng), rng);
+  check_stateful_fd(m, randn({2, 1, 4}, rng), randn({2, 1, 4}, rng), rng);  // L < W − 1
+}

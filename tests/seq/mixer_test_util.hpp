@@ -90,3 +90,48 @@ inline void check_float32(seq::Mixer<double>& m, seq::Mixer<float>& mf, const Te
 }
 
 }  // namespace xssm::test
+
+namespace xssm::test {
+
+/// forward(x[0:s], state) then forward(x[s:L], state) = forward(x), and the final state equals
+/// the one step() leaves. M has the stateful overload forward(x, NamedTensors&).
+template <class M>
+void check_state_passing(M& m, const Tensor<double>& x, Index s) {
+  const Tensor<double> full = m.forward(x);
+  NamedTensors<double> st_steps;
+  run_steps(m, x, &st_steps);
+  auto st = m.initial_state(x.dim(0));
+  const Tensor<double> y1 = m.forward(slice_time(x, 0, s), st);
+  const Tensor<double> y2 = m.forward(slice_time(x, s, x.dim(1)), st);
+  XSSM_CHECK_CLOSE(cat_time(y1, y2), full, 1e-11);
+  for (auto& it : st) {
+    INFO("state " << it.first);
+    XSSM_CHECK_CLOSE(it.second, st_steps[it.first], 1e-11);
+  }
+}
+
+/// FD gradients of x and every parameter for a forward that starts from a non-zero state
+/// (obtained by stepping over `prefix`).
+template <class M>
+void check_stateful_fd(M& m, const Tensor<double>& prefix, Tensor<double> x, Rng& rng, double tol = 1e-7) {
+  NamedTensors<double> st0;
+  run_steps(m, prefix, &st0);
+  zero_grads(m);
+  auto st = st0;
+  const Tensor<double> y = m.forward(x, st);
+  const Tensor<double> g = randn(y.shape(), rng);
+  const Tensor<double> dx = m.backward(g);
+  auto loss = [&] {
+    auto s = st0;
+    return dot(m.forward(x, s), g);
+  };
+  XSSM_CHECK_CLOSE(dx, numeric_grad(loss, x), tol);
+  nn::ParamList<double> l;
+  m.collect("", l);
+  for (auto& it : l.items()) {
+    INFO("parameter " << it.first);
+    XSSM_CHECK_CLOSE(it.second->grad, numeric_grad(loss, it.second->value), tol);
+  }
+}
+
+}  // namespace xssm::test

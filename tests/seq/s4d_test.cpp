@@ -70,3 +70,13 @@ TEST_CASE("s4d: stable on a long sequence (L = 4096)", "[seq][s4d]") {
   for (double v : dx) REQUIRE(std::isfinite(v));
   XSSM_CHECK_CLOSE(run_steps(m, x), y, 1e-9);
 }
+
+TEST_CASE("s4d: state passing through forward(x, state); FD from a non-zero state", "[seq][s4d]") {
+  Rng rng(55);
+  seq::S4d<double> m(small(3, 4));
+  m.init(rng, 1, 0);
+  perturb_params(m, rng, 0.1);
+  const Tensor<double> x = randn({2, 11, 3}, rng);
+  for (Index s : {1, 4, 10}) check_state_passing(m, x, s);
+  check_stateful_fd(m, randn({2, 5, 3}, rng), randn({2, 6, 3}, rng), rng);
+}

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "xssm/core/error.hpp"
+#include "xssm/seq/conv_window.hpp"
 #include "xssm/seq/dt_init.hpp"
 #include "xssm/seq/selective_scan.hpp"
 #include "xssm/seq/split_last.hpp"
@@ -89,6 +90,16 @@ Tensor<T> Mamba<T>::A_() const {
 
 template <class T>
 Tensor<T> Mamba<T>::forward(const Tensor<T>& x) {
+  return forward_impl(x, nullptr);
+}
+
+template <class T>
+Tensor<T> Mamba<T>::forward(const Tensor<T>& x, NamedTensors<T>& state) {
+  return forward_impl(x, &state);
+}
+
+template <class T>
+Tensor<T> Mamba<T>::forward_impl(const Tensor<T>& x, NamedTensors<T>* state) {
   const Index E = cfg_.d_inner(), N = cfg_.d_state, R = cfg_.resolved_dt_rank();
   if (x.rank() != 3 || x.dim(2) != cfg_.d_model)
     throw Error(cat("mamba: x has shape ", shape_str(x.shape()), ", expected (B,L,", cfg_.d_model, ")"));
@@ -97,7 +108,16 @@ Tensor<T> Mamba<T>::forward(const Tensor<T>& x) {
   auto xz = split_last(in_proj.forward(x), {E, E});  // [x̃ | z]
   xt_ = std::move(xz[0]);
   z_ = std::move(xz[1]);
-  u_ = conv1d.forward(xt_, /*silu=*/true);  // u = silu(conv(x̃))
+  stateful_ = state != nullptr;
+  Tensor<T> conv1;
+  if (stateful_) {
+    expect_shape((*state)["conv"], {Bt, E, cfg_.d_conv}, "mamba: state conv");
+    expect_shape((*state)["ssm"], {Bt, E, N}, "mamba: state ssm");
+    conv0_ = nn::carry_from_step_state((*state)["conv"]);
+    ssm0_ = (*state)["ssm"];
+    (*state)["conv"] = conv_window_advance((*state)["conv"], xt_);
+  }
+  u_ = conv1d.forward(xt_, /*silu=*/true, stateful_ ? &conv0_ : nullptr);  // u = silu(conv(x̃))
   dbc_ = x_proj.forward(u_);
   auto p = split_last(dbc_, {R, N, N});  // [δ | B | C]
   delta_in_ = std::move(p[0]);
@@ -113,7 +133,10 @@ Tensor<T> Mamba<T>::forward(const Tensor<T>& x) {
   a.C = &C_;
   a.D = &D.value;
   a.z = &z_;
-  yg_ = selective_scan_fwd(a).out;  // ŷ ⊙ silu(z)
+  if (stateful_) a.initial_state = &ssm0_;
+  auto r = selective_scan_fwd(a);
+  yg_ = std::move(r.out);  // ŷ ⊙ silu(z)
+  if (stateful_) (*state)["ssm"] = std::move(r.last_state);
   return out_proj.forward(yg_);
 }
 
@@ -132,6 +155,7 @@ Tensor<T> Mamba<T>::backward(const Tensor<T>& dy) {
   a.C = &C_;
   a.D = &D.value;
   a.z = &z_;
+  if (stateful_) a.initial_state = &ssm0_;
   auto g = selective_scan_bwd<T>(a, dyg, nullptr);
   for (Index i = 0; i < A.size(); ++i) A_log.grad[i] += g.dA[i] * A[i];  // dA/dA_log = A
   D.grad.vec() += g.dD.vec();
@@ -139,7 +163,7 @@ Tensor<T> Mamba<T>::backward(const Tensor<T>& dy) {
   const Tensor<T> dB = g.dB.reshaped({Bt, L, N}), dC = g.dC.reshaped({Bt, L, N});
   Tensor<T> du = x_proj.backward(u_, concat_last<T>({&ddin, &dB, &dC}));
   du.vec() += g.du.vec();
-  const Tensor<T> dxt = conv1d.backward(xt_, du, /*silu=*/true);
+  const Tensor<T> dxt = conv1d.backward(xt_, du, /*silu=*/true, stateful_ ? &conv0_ : nullptr);
   return in_proj.backward(x_, concat_last<T>({&dxt, &g.dz}));
 }
 

@@ -53,6 +53,10 @@ class Mamba : public Mixer<T> {
   void init(Rng& rng, Index num_blocks, Index block_index) override;
 
   Tensor<T> forward(const Tensor<T>& x) override;
+  /// forward() from `state` (as initial_state()/step() use it), leaving in it the state after the
+  /// last token: the prefill route, and state passing (forward(x[0:s]) then forward(x[s:L]) =
+  /// forward(x)). backward() works after it too (no gradient w.r.t. the incoming state).
+  Tensor<T> forward(const Tensor<T>& x, NamedTensors<T>& state);
   Tensor<T> backward(const Tensor<T>& dy) override;
 
   /// {"conv": (B,E,W) last W pre-convolution inputs x̃, oldest first; "ssm": (B,E,N) h}.
@@ -66,8 +70,11 @@ class Mamba : public Mixer<T> {
 
  private:
   Tensor<T> A_() const;  // −exp(A_log)
+  Tensor<T> forward_impl(const Tensor<T>& x, NamedTensors<T>* state);
   MambaConfig cfg_;
   // forward cache
+  bool stateful_ = false;
+  Tensor<T> conv0_, ssm0_;  // incoming conv carry (B,E,W−1) and scan state (B,E,N) when stateful_
   Tensor<T> x_, xt_, u_, z_, dbc_, delta_in_, delta_, B_, C_, yg_;
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "xssm/core/error.hpp"
+#include "xssm/seq/conv_window.hpp"
 #include "xssm/seq/dt_init.hpp"
 #include "xssm/seq/scalar_ops.hpp"
 #include "xssm/seq/ssd.hpp"
@@ -109,6 +110,16 @@ void Mamba2<T>::add_skip(Tensor<T>& y, const Tensor<T>& xs) const {
 
 template <class T>
 Tensor<T> Mamba2<T>::forward(const Tensor<T>& x) {
+  return forward_impl(x, nullptr);
+}
+
+template <class T>
+Tensor<T> Mamba2<T>::forward(const Tensor<T>& x, NamedTensors<T>& state) {
+  return forward_impl(x, &state);
+}
+
+template <class T>
+Tensor<T> Mamba2<T>::forward_impl(const Tensor<T>& x, NamedTensors<T>* state) {
   const Index E = cfg_.d_inner(), H = cfg_.nheads(), P = cfg_.headdim, G = cfg_.ngroups, N = cfg_.d_state;
   if (x.rank() != 3 || x.dim(2) != cfg_.d_model)
     throw Error(cat("mamba2: x has shape ", shape_str(x.shape()), ", expected (B,L,", cfg_.d_model, ")"));
@@ -118,7 +129,15 @@ Tensor<T> Mamba2<T>::forward(const Tensor<T>& x) {
   z_ = std::move(p[0]);
   xbc_ = std::move(p[1]);
   dt_ = std::move(p[2]);
-  xbcc_ = conv1d.forward(xbc_, /*silu=*/true);
+  stateful_ = state != nullptr;
+  if (stateful_) {
+    expect_shape((*state)["conv"], {Bt, cfg_.conv_dim(), cfg_.d_conv}, "mamba2: state conv");
+    expect_shape((*state)["ssm"], {Bt, H, P, N}, "mamba2: state ssm");
+    conv0_ = nn::carry_from_step_state((*state)["conv"]);
+    ssm0_ = (*state)["ssm"];
+    (*state)["conv"] = conv_window_advance((*state)["conv"], xbc_);
+  }
+  xbcc_ = conv1d.forward(xbc_, /*silu=*/true, stateful_ ? &conv0_ : nullptr);
   auto q = split_last(xbcc_, {E, G * N, G * N});  // [x | B | C]
   xs_ = std::move(q[0]);
   Bm_ = std::move(q[1]).reshaped({Bt, L, G, N});
@@ -132,7 +151,9 @@ Tensor<T> Mamba2<T>::forward(const Tensor<T>& x) {
     Aseq_[i] = -std::exp(A_log.value[h]) * delta_[i];         // log-decay a_h·Δ
     for (Index pp = 0; pp < P; ++pp) X_[i * P + pp] = xs_[i * P + pp] * delta_[i];  // X = x·Δ
   }
-  yhat_ = ssd_chunked_fwd<T>(X_, Aseq_, Bm_, Cm_, nullptr, cfg_.chunk_size).Y.reshaped({Bt, L, E});
+  auto r = ssd_chunked_fwd<T>(X_, Aseq_, Bm_, Cm_, stateful_ ? &ssm0_ : nullptr, cfg_.chunk_size);
+  yhat_ = std::move(r.Y).reshaped({Bt, L, E});
+  if (stateful_) (*state)["ssm"] = std::move(r.final_state);
   add_skip(yhat_, xs_);
   if (cfg_.rmsnorm) {
     v_ = norm.forward(yhat_, z_);
@@ -168,7 +189,7 @@ Tensor<T> Mamba2<T>::backward(const Tensor<T>& dy) {
     D.grad[di] += dyhat[i] * xs_[i];
     dxs[i] = D.value[di] * dyhat[i];
   }
-  auto g = ssd_chunked_bwd<T>(X_, Aseq_, Bm_, Cm_, nullptr, cfg_.chunk_size, dyhat.reshaped({Bt, L, H, P}), nullptr);
+  auto g = ssd_chunked_bwd<T>(X_, Aseq_, Bm_, Cm_, stateful_ ? &ssm0_ : nullptr, cfg_.chunk_size, dyhat.reshaped({Bt, L, H, P}), nullptr);
   Tensor<T> ddt(dt_.shape());
   for (Index i = 0; i < delta_.size(); ++i) {
     const Index h = i % H;
@@ -183,7 +204,8 @@ Tensor<T> Mamba2<T>::backward(const Tensor<T>& dy) {
     dt_bias.grad[h] += ddt[i];
   }
   const Tensor<T> dB = g.dB.reshaped({Bt, L, G * N}), dC = g.dC.reshaped({Bt, L, G * N});
-  const Tensor<T> dxbc = conv1d.backward(xbc_, concat_last<T>({&dxs, &dB, &dC}), /*silu=*/true);
+  const Tensor<T> dxbc = conv1d.backward(xbc_, concat_last<T>({&dxs, &dB, &dC}), /*silu=*/true,
+                                         stateful_ ? &conv0_ : nullptr);
   return in_proj.backward(x_, concat_last<T>({&dz, &dxbc, &ddt}));
 }
 

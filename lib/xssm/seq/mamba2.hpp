@@ -60,6 +60,10 @@ class Mamba2 : public Mixer<T> {
   void init(Rng& rng, Index num_blocks, Index block_index) override;
 
   Tensor<T> forward(const Tensor<T>& x) override;
+  /// forward() from `state` ("conv", "ssm" as initial_state()/step()), leaving in it the state
+  /// after the last token (prefill; state passing). backward() works after it too (no gradient
+  /// w.r.t. the incoming state).
+  Tensor<T> forward(const Tensor<T>& x, NamedTensors<T>& state);
   Tensor<T> backward(const Tensor<T>& dy) override;
 
   /// {"conv": (B, E+2GN, W) last W pre-convolution xBC inputs, oldest first; "ssm": (B,H,P,N)}.
@@ -74,7 +78,10 @@ class Mamba2 : public Mixer<T> {
   nn::Param<T> D;        // (H) or (E)
 
  private:
+  Tensor<T> forward_impl(const Tensor<T>& x, NamedTensors<T>* state);
   Mamba2Config cfg_;
+  bool stateful_ = false;
+  Tensor<T> conv0_, ssm0_;  // incoming conv carry (B,E+2GN,W−1) and SSD state (B,H,P,N)
   // forward cache
   Tensor<T> x_, z_, xbc_, xbcc_, dt_, delta_, xs_, X_, Aseq_, Bm_, Cm_, yhat_, v_;
   // ŷ = Y + D·x for a (…, E) tensor pair

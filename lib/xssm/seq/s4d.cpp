@@ -2,6 +2,7 @@
 #include "xssm/seq/s4d.hpp"
 
 #include <cmath>
+#include <complex>
 
 #include "xssm/core/error.hpp"
 #include "xssm/core/parallel.hpp"
@@ -72,6 +73,16 @@ Tensor<T> S4d<T>::head(const Tensor<T>& v, Tensor<T>* g_out, Tensor<T>* o_out) c
 
 template <class T>
 Tensor<T> S4d<T>::forward(const Tensor<T>& u) {
+  return forward_impl(u, nullptr);
+}
+
+template <class T>
+Tensor<T> S4d<T>::forward(const Tensor<T>& u, NamedTensors<T>& state) {
+  return forward_impl(u, &state);
+}
+
+template <class T>
+Tensor<T> S4d<T>::forward_impl(const Tensor<T>& u, NamedTensors<T>* state) {
   const Index H = cfg_.d_model;
   if (u.rank() != 3 || u.dim(2) != H)
     throw Error(cat("s4d: u has shape ", shape_str(u.shape()), ", expected (B,L,", H, ")"));
@@ -87,6 +98,31 @@ Tensor<T> S4d<T>::forward(const Tensor<T>& u) {
       v_.at(bb, t, h) = acc;
     }
   });
+  stateful_ = state != nullptr;
+  if (stateful_) {
+    // Incoming state x'_0 adds 2·Re Σ_n Ā_n^{t+1} x'_0[n] to v_t; the outgoing state is the
+    // recurrence x'_t = Ā x'_{t−1} + c·B̄ u_t run over the chunk.
+    using Cx = std::complex<T>;
+    const Index N2 = kernel.modes();
+    Tensor<T>& xs = (*state)["ssm"];
+    expect_shape(xs, {Bt, H, N2, 2}, "s4d: state ssm");
+    x0_ = xs;
+    Tensor<T> Ab, cB;
+    kernel.discretise(Ab, cB);
+    for (Index bb = 0; bb < Bt; ++bb)
+      for (Index h = 0; h < H; ++h)
+        for (Index n = 0; n < N2; ++n) {
+          const Cx a(Ab.at(h, n, 0), Ab.at(h, n, 1)), w(cB.at(h, n, 0), cB.at(h, n, 1));
+          Cx s0(x0_.at(bb, h, n, 0), x0_.at(bb, h, n, 1)), r = s0;
+          for (Index t = 0; t < L; ++t) {
+            s0 *= a;
+            v_.at(bb, t, h) += T(2) * s0.real();
+            r = a * r + w * u.at(bb, t, h);
+          }
+          xs.at(bb, h, n, 0) = r.real();
+          xs.at(bb, h, n, 1) = r.imag();
+        }
+  }
   return head(v_, &g_, &o_);
 }
 
@@ -123,6 +159,33 @@ Tensor<T> S4d<T>::backward(const Tensor<T>& dy) {
     D.grad[h] += dD;
   });
   kernel.backward(dK);
+  if (stateful_) {
+    // Φ = 2·Re Σ_n F_n(z_n),  F_n(z) = Σ_{b,t} dv[b,t]·x'_0[b,n]·z^{t+1},  z = exp(ΔA):
+    // dz/dA = Δz, dz/dΔ = Az; then A → (log_A_real, A_imag) and Δ → log_dt.
+    using Cx = std::complex<T>;
+    const Index N2 = kernel.modes();
+    for (Index h = 0; h < H; ++h) {
+      const T dt = std::exp(kernel.log_dt.value[h]);
+      for (Index n = 0; n < N2; ++n) {
+        const T Are = -std::exp(kernel.log_A_real.value.at(h, n));
+        const Cx A(Are, kernel.A_imag.value.at(h, n));
+        const Cx z = std::exp(dt * A);
+        Cx Fp(0);  // dF/dz
+        for (Index bb = 0; bb < Bt; ++bb) {
+          const Cx x0(x0_.at(bb, h, n, 0), x0_.at(bb, h, n, 1));
+          Cx zt(1);  // z^t
+          for (Index t = 0; t < L; ++t) {
+            Fp += (dv.at(bb, t, h) * T(t + 1)) * zt * x0;
+            zt *= z;
+          }
+        }
+        const Cx dFdA = Fp * dt * z;
+        kernel.log_A_real.grad.at(h, n) += T(2) * std::real(dFdA * Are);
+        kernel.A_imag.grad.at(h, n) += -T(2) * std::imag(dFdA);
+        kernel.log_dt.grad[h] += T(2) * std::real(Fp * A * z) * dt;
+      }
+    }
+  }
   return du;
 }
 

@@ -39,6 +39,10 @@ class S4d : public Mixer<T> {
   void init(Rng& rng, Index num_blocks, Index block_index) override;
 
   Tensor<T> forward(const Tensor<T>& u) override;
+  /// forward() from `state` ("ssm" as initial_state()/step()), leaving in it the state after the
+  /// last step (prefill; state passing). backward() works after it too, including the parameter
+  /// gradients through the decay of the incoming state (but none w.r.t. the state itself).
+  Tensor<T> forward(const Tensor<T>& u, NamedTensors<T>& state);
   Tensor<T> backward(const Tensor<T>& dy) override;
 
   /// {"ssm": (B,H,N/2,2)} the complex modes c·x (real, imaginary), zero at the start.
@@ -52,7 +56,10 @@ class S4d : public Mixer<T> {
  private:
   // v (…,H) → y (…,H) through gelu, the 1×1 conv and the GLU; keeps g and o when asked.
   Tensor<T> head(const Tensor<T>& v, Tensor<T>* g_out, Tensor<T>* o_out) const;
+  Tensor<T> forward_impl(const Tensor<T>& u, NamedTensors<T>* state);
   S4dConfig cfg_;
+  bool stateful_ = false;
+  Tensor<T> x0_;  // incoming state (B,H,N/2,2) when stateful_
   Tensor<T> u_, K_, v_, g_, o_;
 };
 
