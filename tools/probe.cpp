@@ -195,7 +195,14 @@ int body(int argc, char** argv) {
     const probe::Collected c = real ? probe::collect_real(stepper, xr, copt) : probe::collect(stepper, ids, copt);
     Tensor<double> u;
     if (real) u = xr.cast<double>();
-    else u = probe::token_channels(ids, model.vocab_size());
+    else {
+      // The data's vocabulary (noise draws tokens uniformly from it), not the model's: channels
+      // for tokens that never occur would be linear combinations of the others and count twice.
+      Index V = df.has_attr("/", "vocab_size") ? df.attr_int("/", "vocab_size") : model.vocab_size();
+      for (Index i = 0; i < ids.size(); ++i) V = std::max<Index>(V, Index(ids[i]) + 1);
+      u = probe::token_channels(ids, std::min<Index>(V, model.vocab_size()));
+      fout.set_attr("/", "input_vocab_size", std::int64_t(std::min<Index>(V, model.vocab_size())));
+    }
     probe::CapacityOptions capt;
     capt.max_delay = max_delay;
     capt.washout = washout;

@@ -16,6 +16,9 @@ grep -q "/state/numel" list.txt || fail "no /state/numel"
 grep -q "/capacity/blocks/0/output/r2 .*(7) float64 .*vs /capacity/delay" list.txt || fail "no r2 curve over delays"
 xssm-plot-data cap.h5 --y /capacity/blocks/0/output/r2 -o cap.tsv
 [ "$(grep -vc '^#' cap.tsv)" = 7 ] || fail "expected 7 delays"
+# r²(k) ≤ 1 per channel: MC ≤ (K+1)·(V−1) = 7·3 (and ≤ the state size).
+xssm-plot-data cap.h5 --y /capacity/mc -o - | awk '!/^#/ && NF == 2 && ($2 > 21.0 || $2 < 0) {exit 1}' ||
+  fail "memory capacity outside [0, 21]"
 xssm-plot-data cap.h5 --y /capacity/blocks/0/output/r2 -o cap.png
 [ -s cap.png ] || fail "empty capacity plot"
 
