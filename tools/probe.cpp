@@ -103,8 +103,8 @@ int body(int argc, char** argv) {
       ("batch", po::value<Index>(&batch)->default_value(32), "sequences stepped together")
       ("max-sequences", po::value<Index>(&max_sequences)->default_value(0), "use the first N sequences of the data (0: all)")
       ("lambdas", po::value<std::string>(&lambdas)->default_value("1e-8,1e-6,1e-5,1e-4,1e-3,1e-2,1e-1,1,10"), "ridge λ grid (relative to the standardised Gram matrix)")
-      ("valid-fraction", po::value<double>(&valid_fraction)->default_value(0.2), "fraction of sequences for choosing λ")
-      ("test-fraction", po::value<double>(&test_fraction)->default_value(0.2), "fraction of sequences for the reported scores");
+      ("valid-fraction", po::value<double>(&valid_fraction)->default_value(0.2, "0.2"), "fraction of sequences for choosing λ")
+      ("test-fraction", po::value<double>(&test_fraction)->default_value(0.2, "0.2"), "fraction of sequences for the reported scores");
   po::options_description hidden;
   hidden.add_options()("checkpoint", po::value<std::string>(&ckpt), "checkpoint");
   po::positional_options_description pos;
