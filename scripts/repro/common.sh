@@ -3,6 +3,7 @@
 #   XSSM_BIN=DIR     tools already built there (default <repo>/build/bin, built with scripts/build)
 #   XSSM_REPRO_OUT   raw results (HDF5) directory (default <repo>/out/repro/<name>)
 #   XSSM_THREADS     OpenMP threads per tool (default 1: runs are sequential)
+#   XSSM_REPRO_REPORT_ONLY=1  skip the runs; regenerate docs/results from the files in the output dir
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mode=default
