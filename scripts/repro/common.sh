@@ -1,0 +1,31 @@
+# Sourced by every scripts/repro/<name>: option parsing, tool lookup, output dir, run().
+#   $1 = --quick (smoke test, < 3 min) or nothing (reduced-scale default, < 30 min on 2 cores).
+#   XSSM_BIN=DIR     tools already built there (default <repo>/build/bin, built with scripts/build)
+#   XSSM_REPRO_OUT   raw results (HDF5) directory (default <repo>/out/repro/<name>)
+#   XSSM_THREADS     OpenMP threads per tool (default 1: runs are sequential)
+#   XSSM_REPRO_REPORT_ONLY=1  skip the runs; regenerate docs/results from the files in the output dir
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+mode=default
+for a in "$@"; do
+  case "$a" in
+    --quick) mode=quick ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "$name: unknown option $a (use --quick or nothing)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "${XSSM_BIN:-}" ] && [ ! -x "$root/build/bin/xssm-train" ]; then
+  "$root/scripts/build"
+fi
+bin=${XSSM_BIN:-$root/build/bin}
+out=${XSSM_REPRO_OUT:-$root/out/repro/$name}
+threads=${XSSM_THREADS:-1}
+results=$root/docs/results
+mkdir -p "$out" "$results"
+py=/usr/bin/python3
+run() { printf '+ %s\n' "$*" >&2; "$@"; }
+gen()   { run "$bin/xssm-gen" --threads "$threads" -q "$@"; }
+train() { run "$bin/xssm-train" --threads "$threads" -q "$@"; }
+evalm() { run "$bin/xssm-eval" --threads "$threads" -q "$@"; }
+start_time=$(date +%s)
+elapsed() { echo $(( $(date +%s) - start_time )); }
