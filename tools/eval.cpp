@@ -107,6 +107,7 @@ int body(int argc, char** argv) {
   Tensor<float> logits_dump;
   if (dump == "logits") logits_dump = Tensor<float>({N, S, V});
   std::vector<std::pair<std::string, Tensor<float>>> state_dump;  // name → (N,S,...)
+  std::vector<char> grows;  // states whose size changes with t (KV caches): not dumped
   train::LogitsHook on_logits;
   if (dump == "logits")
     on_logits = [&](const train::Batch& b, const Tensor<float>& lg) {
@@ -124,9 +125,11 @@ int body(int argc, char** argv) {
             Shape s = {N, S};
             for (int a = 1; a < tensor.rank(); ++a) s.push_back(tensor.dim(a));
             state_dump.emplace_back(cat("/dump/states/blocks/", i, "/", name), Tensor<float>(s));
+            grows.push_back(0);
           }
-          Tensor<float>& dst = state_dump[k++].second;
-          if (dst.size() / (N * S) != per) continue;  // growing states (KV caches) are not dumped
+          Tensor<float>& dst = state_dump[k].second;
+          if (dst.size() / (N * S) != per) grows[k] = 1;
+          if (grows[k++]) continue;
           for (Index j = 0; j < B; ++j)
             std::copy_n(tensor.data() + j * per, per, dst.data() + (b.rows[size_t(j)] * S + t) * per);
         }
@@ -174,7 +177,13 @@ int body(int argc, char** argv) {
               "sequence length", "sequence accuracy", "fraction");
   write_curve(f, "count_by_length", r.seq_len_count, "length", "sequence length", "sequences", "sequences");
   if (dump == "logits") f.write("/dump/logits", logits_dump);
-  for (auto& [name, t] : state_dump) f.write(name, t);
+  for (size_t k = 0; k < state_dump.size(); ++k) {
+    if (grows[k]) {
+      log::warn(state_dump[k].first, " grows with the position (a KV cache): not dumped");
+      continue;
+    }
+    f.write(state_dump[k].first, state_dump[k].second);
+  }
   f.commit();
   return cli::kExitOk;
 }
