@@ -60,7 +60,7 @@ void add_trainer_options(po::options_description& d, train::TrainerOptions& t) {
       ("eps", po::value<double>(&t.adamw.eps)->default_value(t.adamw.eps), "AdamW ε")
       ("weight-decay", po::value<double>(&t.adamw.weight_decay)->default_value(t.adamw.weight_decay), "decoupled weight decay (not on norms and biases)")
       ("clip", po::value<double>(&t.clip)->default_value(t.clip), "clip gradients to this global L2 norm (0 = off)")
-      ("lomo", po::bool_switch(&t.lomo), "plain SGD with the fused low-memory update (LOMO) instead of AdamW")
+      ("lomo", po::bool_switch(&t.lomo), "plain SGD (LOMO's optimizer, no moments) instead of AdamW; applied after the whole backward (not fused per block)")
       ("log-every", po::value<Index>(&t.log_every)->default_value(t.log_every), "log line and curve point every N steps")
       ("valid-every", po::value<Index>(&t.valid_every)->default_value(t.valid_every), "validate every N steps (0 = at the end only)")
       ("checkpoint-every", po::value<Index>(&t.checkpoint_every)->default_value(t.checkpoint_every), "write the checkpoint every N steps (0 = at the end only)")

@@ -3,6 +3,7 @@
 #   XSSM_BIN=DIR     tools already built there (default <repo>/build/bin, built with scripts/build)
 #   XSSM_REPRO_OUT   raw results (HDF5) directory (default <repo>/out/repro/<name>)
 #   XSSM_THREADS     OpenMP threads per tool (default 1: runs are sequential)
+#   XSSM_REPRO_RESULTS  where the table and figure go (default <repo>/docs/results; CI uses a scratch dir)
 #   XSSM_REPRO_REPORT_ONLY=1  skip the runs; regenerate docs/results from the files in the output dir
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +21,7 @@ fi
 bin=${XSSM_BIN:-$root/build/bin}
 out=${XSSM_REPRO_OUT:-$root/out/repro/$name}
 threads=${XSSM_THREADS:-1}
-results=$root/docs/results
+results=${XSSM_REPRO_RESULTS:-$root/docs/results}
 mkdir -p "$out" "$results"
 py=/usr/bin/python3
 run() { printf '+ %s\n' "$*" >&2; "$@"; }

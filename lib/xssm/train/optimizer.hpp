@@ -3,8 +3,8 @@
 //     θ ← θ·(1 − η·λ)                      decoupled weight decay (only where Param::decay)
 //     m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²
 //     θ ← θ − η · (m / (1 − β1ᵗ)) / (sqrt(v / (1 − β2ᵗ)) + ε)
-//   SGD: θ ← θ − η (g + λθ) — used by the fused low-memory update (LOMO, Lv et al. 2023), which
-//   applies it to each block's parameters as soon as their gradients are complete.
+//   SGD: θ ← θ − η (g + λθ) — the optimizer of LOMO (Lv et al. 2023). LOMO fuses it into the
+//   backward pass per block; here it is applied once the whole gradient is complete (not fused).
 // The optimizer state (m, v, step) is saved in checkpoints under /optimizer/<param name>/{m,v}.
 #pragma once
 #include <map>
@@ -37,7 +37,7 @@ class AdamW {
   std::vector<Tensor<float>> m_, v_;
 };
 
-/// Plain SGD with decoupled weight decay on a subset of parameters (LOMO's fused update).
+/// Plain SGD with decoupled weight decay on a subset of parameters (LOMO's optimizer; not fused into the backward).
 void sgd_update(const std::vector<std::pair<std::string, nn::Param<float>*>>& params, double lr,
                 double weight_decay);
 

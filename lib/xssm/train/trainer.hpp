@@ -1,5 +1,5 @@
 // The training loop: length-bucketed batches, gradient accumulation, global-norm clipping,
-// AdamW with warm-up + decay (or LOMO's fused SGD update), periodic validation, atomic
+// AdamW with warm-up + decay (or LOMO's plain SGD update), periodic validation, atomic
 // checkpoints, bit-identical resume, and a clean stop on SIGTERM/SIGINT/SIGUSR1.
 #pragma once
 #include <functional>
@@ -22,7 +22,7 @@ struct TrainerOptions {
   LrSchedule lr;               // total_steps is set to `steps`
   AdamWConfig adamw;
   double clip = 1.0;           // global gradient-norm clip (0 = off)
-  bool lomo = false;           // fused low-memory SGD update (LOMO) instead of AdamW
+  bool lomo = false;           // plain SGD (LOMO's optimizer, not fused) instead of AdamW
   Index log_every = 50;        // plain log line / curve point every N steps
   Index valid_every = 0;       // validation every N steps (0 = only at the end)
   Index checkpoint_every = 0;  // checkpoint every N steps (0 = only at the end)
