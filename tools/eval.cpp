@@ -84,15 +84,7 @@ int body(int argc, char** argv) {
   if (ds.has_real() != (m.config().input_dim > 0))
     throw Error(cat(data_name, ": the model takes ", m.config().input_dim > 0 ? "real-valued" : "token",
                     " inputs, the dataset has ", ds.has_real() ? "real-valued" : "token", " inputs"));
-  for (Index i = 0; i < ds.n(); ++i)
-    for (Index t = 0; t < ds.seq_len(); ++t) {
-      if (!ds.has_real() && ds.inputs.at(i, t) >= m.vocab_size())
-        throw Error(cat(data_name, ": /inputs[", i, ",", t, "] = ", ds.inputs.at(i, t),
-                        " is outside the model's vocabulary of ", m.vocab_size()));
-      if (ds.targets.at(i, t) >= m.vocab_size())
-        throw Error(cat(data_name, ": /targets[", i, ",", t, "] = ", ds.targets.at(i, t),
-                        " is outside the model's vocabulary of ", m.vocab_size()));
-    }
+  ds.check_vocab(data_name, m.vocab_size());
 
   train::DataView v;
   v.inputs = &ds.inputs;

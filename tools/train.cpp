@@ -15,20 +15,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-/// Tokens must lie inside the model's vocabulary: name the file, row and position otherwise.
-void check_tokens(const io::Dataset& d, const std::string& file, Index vocab) {
-  const Index N = d.n(), S = d.seq_len();
-  for (Index i = 0; i < N; ++i)
-    for (Index t = 0; t < S; ++t) {
-      if (!d.has_real() && d.inputs.at(i, t) >= vocab)
-        throw Error(cat(file, ": /inputs[", i, ",", t, "] = ", d.inputs.at(i, t),
-                        " is outside the model's vocabulary of ", vocab));
-      if (d.targets.at(i, t) >= vocab)
-        throw Error(cat(file, ": /targets[", i, ",", t, "] = ", d.targets.at(i, t),
-                        " is outside the model's vocabulary of ", vocab));
-    }
-}
-
 train::DataView view(const io::Dataset& d) {
   train::DataView v;
   v.inputs = &d.inputs;
@@ -103,8 +89,8 @@ int body(int argc, char** argv) {
     Rng rng(common.seed);
     m->init(rng);
   }
-  check_tokens(train_set, data_name, m->vocab_size());
-  if (!valid.empty()) check_tokens(valid_set, valid, m->vocab_size());
+  train_set.check_vocab(data_name, m->vocab_size());
+  if (!valid.empty()) valid_set.check_vocab(valid, m->vocab_size());
   if (train_set.has_real() != (m->config().input_dim > 0))
     throw Error(cat(data_name, ": the model takes ", m->config().input_dim > 0 ? "real-valued" : "token",
                     " inputs, the dataset has ", train_set.has_real() ? "real-valued" : "token", " inputs"));

@@ -40,6 +40,18 @@ std::string Dataset::attr(const std::string& name) const {
   return "";
 }
 
+void Dataset::check_vocab(const std::string& where, Index vocab) const {
+  for (Index i = 0; i < n(); ++i)
+    for (Index t = 0; t < seq_len(); ++t) {
+      if (!has_real() && inputs.at(i, t) >= vocab)
+        throw Error(cat(where, ": /inputs[", i, ",", t, "] = ", inputs.at(i, t),
+                        " is outside the model's vocabulary of ", vocab));
+      if (targets.at(i, t) >= vocab)
+        throw Error(cat(where, ": /targets[", i, ",", t, "] = ", targets.at(i, t),
+                        " is outside the model's vocabulary of ", vocab));
+    }
+}
+
 void Dataset::validate(const std::string& where) const {
   if (task.empty()) throw Error(cat(where, ": task attribute is empty, expected a task name"));
   if (vocab_size <= 0 || vocab_size > (std::int64_t(1) << 31))

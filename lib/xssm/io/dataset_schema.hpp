@@ -46,6 +46,9 @@ struct Dataset {
   std::string attr(const std::string& name) const;
   /// Check the contract in memory (shapes, ranges); `where` prefixes messages (a file name).
   void validate(const std::string& where) const;
+  /// Every token of /inputs (token datasets) and /targets lies below a model's vocabulary `vocab`;
+  /// otherwise an Error naming `where`, the dataset, the row and the position.
+  void check_vocab(const std::string& where, Index vocab) const;
 };
 
 /// Write a dataset to a path or "-" (stdout); atomic for paths (tmp + rename).
