@@ -17,10 +17,11 @@ namespace xssm::seq {
 
 namespace {
 
-// Auto switches to the FFT path at this length. Measured by hand (float and double, 1 thread,
-// B = 8, forward and backward, SSE2 build): the direct path wins clearly up to L ≈ 64, the two
-// are close around 96–128, the FFT path wins from there on (≈ 3× at L = 256, ≈ 10× at 1024).
-constexpr Index kFftThreshold = 96;
+// Auto switches to the FFT path at this length. Measured by hand (B = 8, H = 64 and 256, float
+// and double, 1 thread, default x86-64 SSE2 build, Eigen's kissfft backend, on a loaded shared
+// machine, so ±30%): the direct path wins up to L ≈ 192 (≈ 1.5–2× at L = 128), the two are even
+// around L = 256 (fwd + bwd), the FFT path wins from there on (≈ 2× at 512, 3–5× at 1024).
+constexpr Index kFftThreshold = 256;
 
 // (B,L,H) → (H,B,L):  dst[(h·B + b)·L + t] = src[(b·L + t)·H + h], in cache tiles.
 template <class T>

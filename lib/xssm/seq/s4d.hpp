@@ -3,8 +3,10 @@
 // only records the official layout ((B,H,L) when true) for converters and fixtures.
 //   K = S4DKernel(L)  (H,L);  v[b,t,h] = Σ_{s ≤ t} K[h,t−s]·u[b,s,h] + D[h]·u[b,t,h]
 //   g = gelu(v);  o = W g + b  (W = output_linear.0.weight[:,:,0], (2H,H));  y = o[:H] ⊙ σ(o[H:])
-// The convolution is evaluated directly (O(L²) per channel). step() runs the diagonal
-// recurrence discretised with the same ZOH as the kernel, so step repeated = forward.
+// The convolution is seq::long_conv (long_conv.hpp): direct O(L²) per channel for short L, a
+// zero-padded FFT (O(L log L), as the official code) from long_conv_fft_threshold() on. step()
+// runs the diagonal recurrence discretised with the same ZOH as the kernel, so step repeated =
+// forward.
 #pragma once
 #include <string>
 
