@@ -91,6 +91,32 @@ TEST_CASE("long_conv: FD gradients through the FFT path", "[seq][long_conv]") {
   XSSM_CHECK_CLOSE(dK, numeric_grad(loss, K), 1e-8);
 }
 
+TEST_CASE("long_conv: spectra kept by the forward give the same backward", "[seq][long_conv]") {
+  Rng rng(84);
+  const Index B = 3, L = 300, H = 2;
+  const Tensor<double> u = randn({B, L, H}, rng), K = randn({H, L}, rng), dy = randn({B, L, H}, rng);
+  seq::LongConvSpectra<double> kept;
+  seq::long_conv_fwd(u, K, ConvPath::Fft, &kept);
+  CHECK(kept.n == seq::long_conv_fft_size(2 * L - 1));
+  Tensor<double> du({B, L, H}), dK({H, L}), du2({B, L, H}), dK2({H, L});
+  seq::long_conv_bwd(u, K, dy, du, dK, ConvPath::Fft);
+  seq::long_conv_bwd(u, K, dy, du2, dK2, ConvPath::Fft, &kept);
+  XSSM_CHECK_CLOSE(du2, du, 0.0);
+  XSSM_CHECK_CLOSE(dK2, dK, 0.0);
+  // Spectra of another shape (here with the same FFT length) are ignored, and a direct forward
+  // clears them.
+  const Tensor<double> u3 = randn({B, L - 1, H}, rng), K3 = randn({H, L - 1}, rng), dy3 = randn({B, L - 1, H}, rng);
+  REQUIRE(seq::long_conv_fft_size(2 * (L - 1) - 1) == kept.n);
+  Tensor<double> du3({B, L - 1, H}), dK3({H, L - 1}), du3r({B, L - 1, H}), dK3r({H, L - 1});
+  seq::long_conv_bwd(u3, K3, dy3, du3, dK3, ConvPath::Fft, &kept);
+  seq::long_conv_bwd(u3, K3, dy3, du3r, dK3r, ConvPath::Fft);
+  XSSM_CHECK_CLOSE(du3, du3r, 0.0);
+  XSSM_CHECK_CLOSE(dK3, dK3r, 0.0);
+  seq::long_conv_fwd(u, K, ConvPath::Direct, &kept);
+  CHECK(kept.n == 0);
+  CHECK(kept.u.empty());
+}
+
 TEST_CASE("long_conv: path choice, FFT sizes and shape errors", "[seq][long_conv]") {
   CHECK(seq::long_conv_resolve(1, ConvPath::Auto) == ConvPath::Direct);
   CHECK(seq::long_conv_resolve(seq::long_conv_fft_threshold(), ConvPath::Auto) == ConvPath::Fft);

@@ -132,9 +132,10 @@ Index long_conv_fft_size(Index n) {
 }
 
 template <class T>
-Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path) {
+Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path, LongConvSpectra<T>* keep) {
   check_shapes(u.shape(), K.shape(), "long_conv_fwd");
   const Index B = u.dim(0), L = u.dim(1), H = u.dim(2);
+  if (keep) keep->clear();
   Tensor<T> y(u.shape());
   if (y.size() == 0) return y;
   std::vector<T> uc(B * H * L), yc(B * H * L);  // channel-major (H,B,L)
@@ -155,6 +156,11 @@ Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path) {
     // y = irfft(rfft(u)·rfft(K))[:L], both zero-padded to N ≥ 2L−1 so the circular convolution
     // does not wrap onto the first L outputs.
     const Index N = long_conv_fft_size(2 * L - 1), F = N / 2 + 1;
+    if (keep) {
+      keep->n = N;
+      keep->u_shape = u.shape();
+      keep->u.resize(H * B * F);
+    }
     parallel_for(H, [&](Index h) {
       Eigen::FFT<T>& fft = thread_fft<T>();
       std::vector<T> pad(N);
@@ -163,6 +169,7 @@ Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path) {
       for (auto& c : FK) c *= T(1) / T(N);  // the inverse's 1/N
       for (Index b = 0; b < B; ++b) {
         rfft_padded(fft, uc.data() + (h * B + b) * L, L, N, pad.data(), Fx.data());
+        if (keep) std::copy(Fx.begin(), Fx.end(), keep->u.begin() + (h * B + b) * F);
         mul_spectra<false>(FK.data(), Fx.data(), Fx.data(), F);
         fft.inv(pad.data(), Fx.data(), N);
         std::copy(pad.data(), pad.data() + L, yc.data() + (h * B + b) * L);
@@ -175,18 +182,21 @@ Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path) {
 
 template <class T>
 void long_conv_bwd(const Tensor<T>& u, const Tensor<T>& K, const Tensor<T>& dy, Tensor<T>& du,
-                   Tensor<T>& dK, ConvPath path) {
+                   Tensor<T>& dK, ConvPath path, const LongConvSpectra<T>* kept) {
   check_shapes(u.shape(), K.shape(), "long_conv_bwd");
   expect_shape(dy, u.shape(), "long_conv_bwd: dy");
   expect_shape(du, u.shape(), "long_conv_bwd: du");
   expect_shape(dK, K.shape(), "long_conv_bwd: dK");
   const Index B = u.dim(0), L = u.dim(1), H = u.dim(2);
   if (u.size() == 0) return;
-  std::vector<T> uc(B * H * L), gc(B * H * L), duc(B * H * L);  // channel-major (H,B,L)
-  to_channel_major(u.data(), uc.data(), B, L, H);
+  const bool direct = long_conv_resolve(L, path) == ConvPath::Direct;
+  const Index N = direct ? 0 : long_conv_fft_size(2 * L - 1), F = N / 2 + 1;
+  const bool use_kept = !direct && kept && kept->n == N && kept->u_shape == u.shape();
+  std::vector<T> uc(use_kept ? 0 : B * H * L), gc(B * H * L), duc(B * H * L);  // channel-major (H,B,L)
+  if (!use_kept) to_channel_major(u.data(), uc.data(), B, L, H);
   to_channel_major(dy.data(), gc.data(), B, L, H);
 
-  if (long_conv_resolve(L, path) == ConvPath::Direct) {
+  if (direct) {
     // du[s] = Σ_j K[j]·dy[s+j]:  du[0:L−j] += K[j]·dy[j:L];   dK[j] += Σ_b ⟨dy_b[j:L], u_b[0:L−j]⟩.
     parallel_for(H, [&](Index h) {
       const T* k = K.data() + h * L;
@@ -207,17 +217,17 @@ void long_conv_bwd(const Tensor<T>& u, const Tensor<T>& K, const Tensor<T>& dy, 
     // zero-padded to N ≥ 2L−1):
     //   du   = irfft(conj(rfft(K))·rfft(dy))[:L]
     //   dK  += irfft(Σ_b conj(rfft(u_b))·rfft(dy_b))[:L]
-    const Index N = long_conv_fft_size(2 * L - 1), F = N / 2 + 1;
     parallel_for(H, [&](Index h) {
       Eigen::FFT<T>& fft = thread_fft<T>();
       std::vector<T> pad(N);
-      std::vector<Cx<T>> FK(F), Fu(F), Fg(F), acc(F, Cx<T>(0));
+      std::vector<Cx<T>> FK(F), Fu(use_kept ? 0 : F), Fg(F), acc(F, Cx<T>(0));
       rfft_padded(fft, K.data() + h * L, L, N, pad.data(), FK.data());
       for (auto& c : FK) c *= T(1) / T(N);
       for (Index b = 0; b < B; ++b) {
-        rfft_padded(fft, uc.data() + (h * B + b) * L, L, N, pad.data(), Fu.data());
+        const Cx<T>* fu = use_kept ? kept->u.data() + (h * B + b) * F : Fu.data();
+        if (!use_kept) rfft_padded(fft, uc.data() + (h * B + b) * L, L, N, pad.data(), Fu.data());
         rfft_padded(fft, gc.data() + (h * B + b) * L, L, N, pad.data(), Fg.data());
-        add_conj_product(Fu.data(), Fg.data(), acc.data(), F);
+        add_conj_product(fu, Fg.data(), acc.data(), F);
         mul_spectra<true>(FK.data(), Fg.data(), Fg.data(), F);
         fft.inv(pad.data(), Fg.data(), N);
         std::copy(pad.data(), pad.data() + L, duc.data() + (h * B + b) * L);
@@ -231,11 +241,13 @@ void long_conv_bwd(const Tensor<T>& u, const Tensor<T>& K, const Tensor<T>& dy, 
   from_channel_major<true>(duc.data(), du.data(), B, L, H);
 }
 
-template Tensor<float> long_conv_fwd(const Tensor<float>&, const Tensor<float>&, ConvPath);
-template Tensor<double> long_conv_fwd(const Tensor<double>&, const Tensor<double>&, ConvPath);
+template Tensor<float> long_conv_fwd(const Tensor<float>&, const Tensor<float>&, ConvPath,
+                                     LongConvSpectra<float>*);
+template Tensor<double> long_conv_fwd(const Tensor<double>&, const Tensor<double>&, ConvPath,
+                                      LongConvSpectra<double>*);
 template void long_conv_bwd(const Tensor<float>&, const Tensor<float>&, const Tensor<float>&,
-                            Tensor<float>&, Tensor<float>&, ConvPath);
+                            Tensor<float>&, Tensor<float>&, ConvPath, const LongConvSpectra<float>*);
 template void long_conv_bwd(const Tensor<double>&, const Tensor<double>&, const Tensor<double>&,
-                            Tensor<double>&, Tensor<double>&, ConvPath);
+                            Tensor<double>&, Tensor<double>&, ConvPath, const LongConvSpectra<double>*);
 
 }  // namespace xssm::seq

@@ -8,6 +8,9 @@
 // Auto picks Direct below a measured length threshold (long_conv_fft_threshold). Work is split
 // over channels h (each work item: its B signals), so results do not depend on the thread count.
 #pragma once
+#include <complex>
+#include <vector>
+
 #include "xssm/core/tensor.hpp"
 
 namespace xssm::seq {
@@ -21,16 +24,32 @@ ConvPath long_conv_resolve(Index L, ConvPath want);
 /// Smallest N ≥ n of the form 4·2^a·3^b·5^c (fast for Eigen's real FFT, which needs N % 4 == 0).
 Index long_conv_fft_size(Index n);
 
-/// y (B,L,H) = causal convolution of u (B,L,H) with K (H,L), see above.
+/// What the FFT path of long_conv_fwd can keep for long_conv_bwd: the half spectra rfft(u_b) of
+/// every channel and signal ((H,B,N/2+1), channel-major), which saves B of the backward's 3B+2
+/// transforms per channel. Empty (n = 0) after a direct forward.
 template <class T>
-Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path = ConvPath::Auto);
+struct LongConvSpectra {
+  Index n = 0;          ///< FFT length N (0: nothing kept)
+  Shape u_shape;        ///< shape of the u it was computed from (B,L,H)
+  std::vector<std::complex<T>> u;
+  void clear() { n = 0, u_shape.clear(), u.clear(); }
+};
+
+/// y (B,L,H) = causal convolution of u (B,L,H) with K (H,L), see above. With `keep`, the FFT
+/// path stores rfft(u) there for long_conv_bwd (the direct path clears it).
+template <class T>
+Tensor<T> long_conv_fwd(const Tensor<T>& u, const Tensor<T>& K, ConvPath path = ConvPath::Auto,
+                        LongConvSpectra<T>* keep = nullptr);
 
 /// Gradients of long_conv_fwd for the cotangent dy (B,L,H), ACCUMULATED (+=) into du (B,L,H)
 /// and dK (H,L), which must already have those shapes:
 ///   du[b,s,h] += Σ_{t ≥ s} dy[b,t,h]·K[h,t−s]        (correlation of dy with K)
 ///   dK[h,j]   += Σ_b Σ_{t ≥ j} dy[b,t,h]·u[b,t−j,h]   (correlation of dy with u)
+/// `kept` (from long_conv_fwd on this same u) is used when it matches the FFT length and shape;
+/// the caller guarantees u has not changed since.
 template <class T>
 void long_conv_bwd(const Tensor<T>& u, const Tensor<T>& K, const Tensor<T>& dy, Tensor<T>& du,
-                   Tensor<T>& dK, ConvPath path = ConvPath::Auto);
+                   Tensor<T>& dK, ConvPath path = ConvPath::Auto,
+                   const LongConvSpectra<T>* kept = nullptr);
 
 }  // namespace xssm::seq

@@ -89,7 +89,8 @@ Tensor<T> S4d<T>::forward_impl(const Tensor<T>& u, NamedTensors<T>* state) {
   const Index Bt = u.dim(0), L = u.dim(1);
   u_ = u;
   K_ = kernel.forward(L);
-  v_ = long_conv_fwd(u, K_);  // Σ_{s≤t} K[h,t−s]·u[b,s,h] (direct or FFT by length)
+  // Σ_{s≤t} K[h,t−s]·u[b,s,h] (direct or FFT by length; the FFT path keeps rfft(u) for backward)
+  v_ = long_conv_fwd(u, K_, ConvPath::Auto, &spectra_);
   v_.mat(Bt * L, H).noalias() += u.mat(Bt * L, H) * D.value.vec().asDiagonal();  // D skip, before the GELU
   stateful_ = state != nullptr;
   if (stateful_) {
@@ -140,7 +141,7 @@ Tensor<T> S4d<T>::backward(const Tensor<T>& dy) {
   Tensor<T> du(u_.shape()), dK({H, L});
   du.mat(rows, H).noalias() = dv.mat(rows, H) * D.value.vec().asDiagonal();
   D.grad.vec() += dv.mat(rows, H).cwiseProduct(u_.mat(rows, H)).colwise().sum().transpose();
-  long_conv_bwd(u_, K_, dv, du, dK);
+  long_conv_bwd(u_, K_, dv, du, dK, ConvPath::Auto, &spectra_);
   kernel.backward(dK);
   if (stateful_) {
     // Φ = 2·Re Σ_n F_n(z_n),  F_n(z) = Σ_{b,t} dv[b,t]·x'_0[b,n]·z^{t+1},  z = exp(ΔA):

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "xssm/core/json.hpp"
+#include "xssm/seq/long_conv.hpp"
 #include "xssm/seq/mixer.hpp"
 #include "xssm/seq/s4d_kernel.hpp"
 
@@ -63,6 +64,7 @@ class S4d : public Mixer<T> {
   bool stateful_ = false;
   Tensor<T> x0_;  // incoming state (B,H,N/2,2) when stateful_
   Tensor<T> u_, K_, v_, g_, o_;
+  LongConvSpectra<T> spectra_;  // rfft(u_) from the FFT path of forward, reused by backward
 };
 
 }  // namespace xssm::seq
