@@ -1,6 +1,7 @@
 // S4D layer: FD gradients (u and every parameter), step (diagonal recurrence) = forward,
 // float32, init, long sequence.
 #include "seq/mixer_test_util.hpp"
+#include "xssm/seq/long_conv.hpp"
 #include "xssm/seq/s4d.hpp"
 
 using namespace xssm;
@@ -23,6 +24,16 @@ TEST_CASE("s4d: FD gradients of u and all parameters", "[seq][s4d]") {
   m.init(rng, 1, 0);
   perturb_params(m, rng, 0.1);
   check_mixer_fd(m, randn({2, 6, 3}, rng), rng);
+}
+
+TEST_CASE("s4d: FD gradients at a length that takes the FFT convolution", "[seq][s4d]") {
+  Rng rng(56);
+  const Index L = seq::long_conv_fft_threshold();
+  REQUIRE(seq::long_conv_resolve(L, seq::ConvPath::Auto) == seq::ConvPath::Fft);
+  seq::S4d<double> m(small(2, 4));
+  m.init(rng, 1, 0);
+  perturb_params(m, rng, 0.1);
+  check_mixer_fd(m, randn({1, L, 2}, rng), rng);
 }
 
 TEST_CASE("s4d: step repeated = forward; constant state", "[seq][s4d]") {

@@ -5,8 +5,8 @@
 #include <complex>
 
 #include "xssm/core/error.hpp"
-#include "xssm/core/parallel.hpp"
 #include "xssm/nn/activations.hpp"
+#include "xssm/seq/long_conv.hpp"
 
 namespace xssm::seq {
 
@@ -89,15 +89,9 @@ Tensor<T> S4d<T>::forward_impl(const Tensor<T>& u, NamedTensors<T>* state) {
   const Index Bt = u.dim(0), L = u.dim(1);
   u_ = u;
   K_ = kernel.forward(L);
-  v_ = Tensor<T>(u.shape());
-  parallel_for(Bt * H, [&](Index bh) {
-    const Index bb = bh / H, h = bh % H;
-    for (Index t = 0; t < L; ++t) {
-      T acc = D.value[h] * u.at(bb, t, h);  // D skip, before the GELU
-      for (Index s = 0; s <= t; ++s) acc += K_.at(h, t - s) * u.at(bb, s, h);  // causal convolution
-      v_.at(bb, t, h) = acc;
-    }
-  });
+  // Σ_{s≤t} K[h,t−s]·u[b,s,h] (direct or FFT by length; the FFT path keeps rfft(u) for backward)
+  v_ = long_conv_fwd(u, K_, ConvPath::Auto, &spectra_);
+  v_.mat(Bt * L, H).noalias() += u.mat(Bt * L, H) * D.value.vec().asDiagonal();  // D skip, before the GELU
   stateful_ = state != nullptr;
   if (stateful_) {
     // Incoming state x'_0 adds 2·Re Σ_n Ā_n^{t+1} x'_0[n] to v_t; the outgoing state is the
@@ -143,21 +137,11 @@ Tensor<T> S4d<T>::backward(const Tensor<T>& dy) {
   Tensor<T> dv({Bt, L, H});
   dv.mat(rows, H).noalias() = dO.mat(rows, 2 * H) * W.value.mat(2 * H, H);
   for (Index i = 0; i < dv.size(); ++i) dv[i] *= nn::gelu_grad(v_[i]);
+  // D skip: du = D ⊙ dv, dD = Σ_{b,t} dv ⊙ u; then the convolution adds its du and gives dK.
   Tensor<T> du(u_.shape()), dK({H, L});
-  parallel_for(H, [&](Index h) {
-    T dD = 0;
-    for (Index bb = 0; bb < Bt; ++bb)
-      for (Index t = 0; t < L; ++t) {
-        const T g = dv.at(bb, t, h);
-        dD += g * u_.at(bb, t, h);
-        du.at(bb, t, h) += D.value[h] * g;
-        for (Index s = 0; s <= t; ++s) {
-          du.at(bb, s, h) += g * K_.at(h, t - s);
-          dK.at(h, t - s) += g * u_.at(bb, s, h);
-        }
-      }
-    D.grad[h] += dD;
-  });
+  du.mat(rows, H).noalias() = dv.mat(rows, H) * D.value.vec().asDiagonal();
+  D.grad.vec() += dv.mat(rows, H).cwiseProduct(u_.mat(rows, H)).colwise().sum().transpose();
+  long_conv_bwd(u_, K_, dv, du, dK, ConvPath::Auto, &spectra_);
   kernel.backward(dK);
   if (stateful_) {
     // Φ = 2·Re Σ_n F_n(z_n),  F_n(z) = Σ_{b,t} dv[b,t]·x'_0[b,n]·z^{t+1},  z = exp(ΔA):

@@ -3,12 +3,15 @@
 // only records the official layout ((B,H,L) when true) for converters and fixtures.
 //   K = S4DKernel(L)  (H,L);  v[b,t,h] = Σ_{s ≤ t} K[h,t−s]·u[b,s,h] + D[h]·u[b,t,h]
 //   g = gelu(v);  o = W g + b  (W = output_linear.0.weight[:,:,0], (2H,H));  y = o[:H] ⊙ σ(o[H:])
-// The convolution is evaluated directly (O(L²) per channel). step() runs the diagonal
-// recurrence discretised with the same ZOH as the kernel, so step repeated = forward.
+// The convolution is seq::long_conv (long_conv.hpp): direct O(L²) per channel for short L, a
+// zero-padded FFT (O(L log L), as the official code) from long_conv_fft_threshold() on. step()
+// runs the diagonal recurrence discretised with the same ZOH as the kernel, so step repeated =
+// forward.
 #pragma once
 #include <string>
 
 #include "xssm/core/json.hpp"
+#include "xssm/seq/long_conv.hpp"
 #include "xssm/seq/mixer.hpp"
 #include "xssm/seq/s4d_kernel.hpp"
 
@@ -61,6 +64,7 @@ class S4d : public Mixer<T> {
   bool stateful_ = false;
   Tensor<T> x0_;  // incoming state (B,H,N/2,2) when stateful_
   Tensor<T> u_, K_, v_, g_, o_;
+  LongConvSpectra<T> spectra_;  // rfft(u_) from the FFT path of forward, reused by backward
 };
 
 }  // namespace xssm::seq
