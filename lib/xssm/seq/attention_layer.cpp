@@ -161,7 +161,9 @@ Tensor<T> Attention<T>::step(const Tensor<T>& x_t, NamedTensors<T>& state) {
     q = rope_fwd(q, pos, rope_base_);
     k = rope_fwd(k, pos, rope_base_);
   }
-  const Tensor<T> o = attention_step(q.reshaped({B, nh_, DH}), k.reshaped({B, nh_, DH}), v.reshaped({B, nh_, DH}), kc, vc, 0.0, window_);
+  // With a window the cache drops its oldest row once it holds W (bounded state).
+  const Tensor<T> o = attention_step(q.reshaped({B, nh_, DH}), k.reshaped({B, nh_, DH}), v.reshaped({B, nh_, DH}),
+                                     kc, vc, 0.0, window_);
   if (window_ > 0) state["pos"].fill(T(pos + 1));
   return o_proj.forward(merge_heads(o.reshaped({B, nh_, 1, DH}))).reshaped({B, dim_});
 }
