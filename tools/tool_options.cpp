@@ -24,6 +24,8 @@ void add_model_options(po::options_description& d, model::ModelConfig& m, std::s
       ("headdim", po::value<Index>(&m.headdim)->default_value(m.headdim), "Mamba-2 head dimension P")
       ("ngroups", po::value<Index>(&m.ngroups)->default_value(m.ngroups), "Mamba-2 B/C groups G")
       ("ffn-factor", po::value<double>(&m.ffn_factor)->default_value(m.ffn_factor), "Transformer SwiGLU width factor")
+      ("attention-window", po::value<Index>(&m.attention_window)->default_value(m.attention_window),
+       "Transformer / ∞-former: attention sees the last W tokens (0 = all)")
       ("ltm-basis", po::value<Index>(&m.ltm_basis)->default_value(m.ltm_basis), "∞-former: radial basis functions N")
       ("tie-embeddings", po::bool_switch(&m.tie_embeddings), "share the embedding and the output head");
 }

@@ -63,6 +63,7 @@ void ModelConfig::resolve() {
   if (num_blocks <= 0) throw UsageError("--num-blocks must be ≥ 1");
   if (d_model <= 0) throw UsageError("--d-model must be ≥ 1");
   if (num_heads <= 0) throw UsageError("--heads must be ≥ 1");
+  if (attention_window < 0) throw UsageError("--attention-window must be ≥ 0 (0 = all tokens)");
   for (Index i : slstm_at)
     if (i < 0 || i >= num_blocks) throw UsageError(cat("--slstm-at ", i, " is outside the ", num_blocks, " blocks"));
   (void)block_kinds();
@@ -120,6 +121,7 @@ json::Value ModelConfig::to_json() const {
   v["dt_max"] = dt_max;
   v["ffn_factor"] = ffn_factor;
   v["rope"] = rope;
+  v["attention_window"] = (long long)attention_window;
   v["ltm_basis"] = (long long)ltm_basis;
   v["ltm_sticky"] = ltm_sticky;
   v["tie_embeddings"] = tie_embeddings;
@@ -158,6 +160,7 @@ ModelConfig ModelConfig::from_json(const json::Value& v) {
   c.dt_max = v.get_number("dt_max", c.dt_max);
   c.ffn_factor = v.get_number("ffn_factor", c.ffn_factor);
   c.rope = v.get_bool("rope", c.rope);
+  c.attention_window = v.get_int("attention_window", c.attention_window);
   c.ltm_basis = v.get_int("ltm_basis", c.ltm_basis);
   c.ltm_sticky = v.get_bool("ltm_sticky", c.ltm_sticky);
   c.tie_embeddings = v.get_bool("tie_embeddings", c.tie_embeddings);

@@ -56,6 +56,7 @@ struct ModelConfig {
   // Transformer / ∞-former
   double ffn_factor = 4.0;          // SwiGLU hidden = round_to_8(2/3 · ffn_factor · D)
   bool rope = true;
+  Index attention_window = 0;       // attention sees the last W tokens (0 = all); Transformer and ∞-former
   Index ltm_basis = 64;             // ∞-former: number of radial basis functions
   bool ltm_sticky = true;           // ∞-former: sticky memories
 

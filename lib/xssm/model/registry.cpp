@@ -120,12 +120,14 @@ Block<T> make_block(const ModelConfig& c, Index index) {
       return Block<T>(kind, ssm_layout(), std::make_unique<seq::Mamba2<T>>(m));
     }
     case BlockKind::Transformer:
-      return Block<T>(kind, transformer_layout(c), std::make_unique<seq::Attention<T>>(D, c.num_heads, c.rope));
+      return Block<T>(kind, transformer_layout(c),
+                      std::make_unique<seq::Attention<T>>(D, c.num_heads, c.rope, 10000.0, c.attention_window));
     case BlockKind::Infty: {
       seq::InftyConfig ic;
       ic.num_basis = c.ltm_basis;
       ic.sticky = c.ltm_sticky;
-      auto mixer = std::make_unique<SumMixer<T>>(std::make_unique<seq::Attention<T>>(D, c.num_heads, c.rope),
+      auto attn = std::make_unique<seq::Attention<T>>(D, c.num_heads, c.rope, 10000.0, c.attention_window);
+      auto mixer = std::make_unique<SumMixer<T>>(std::move(attn),
                                                  std::make_unique<seq::InftyMemoryAttention<T>>(D, c.num_heads, ic),
                                                  "ltm");
       return Block<T>(kind, transformer_layout(c), std::move(mixer));

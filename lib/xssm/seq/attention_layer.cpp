@@ -9,9 +9,10 @@
 namespace xssm::seq {
 
 template <class T>
-Attention<T>::Attention(Index dim, Index num_heads, bool rope, double rope_base)
+Attention<T>::Attention(Index dim, Index num_heads, bool rope, double rope_base, Index window)
     : q_proj(dim, dim, false), k_proj(dim, dim, false), v_proj(dim, dim, false), o_proj(dim, dim, false),
-      dim_(dim), nh_(num_heads), rope_(rope), rope_base_(rope_base) {
+      dim_(dim), nh_(num_heads), rope_(rope), rope_base_(rope_base), window_(window) {
+  if (window < 0) throw UsageError(cat("attention: window must be >= 0 (0 = unlimited), got ", window));
   if (dim <= 0 || num_heads <= 0 || dim % num_heads != 0)
     throw UsageError(cat("attention: dim ", dim, " must be a positive multiple of num_heads ", num_heads));
   if (rope && (dim / num_heads) % 2 != 0)
@@ -63,6 +64,14 @@ Tensor<T> tail_seq(const Tensor<T>& a, Index S) {
 }  // namespace
 
 template <class T>
+Index Attention<T>::position(const NamedTensors<T>& state, Index cache_len) const {
+  if (window_ == 0) return cache_len;
+  const Tensor<T>* p = state.find("pos");
+  if (!p || p->size() == 0) throw Error("attention: windowed state has no 'pos' entry");
+  return Index(std::llround(double(p->data()[0])));
+}
+
+template <class T>
 Tensor<T> Attention<T>::forward(const Tensor<T>& x) {
   if (x.rank() != 3 || x.dim(2) != dim_)
     throw Error(cat("attention: x has shape ", shape_str(x.shape()), ", expected (B,S,", dim_, ")"));
@@ -82,7 +91,8 @@ Tensor<T> Attention<T>::forward_from(const Tensor<T>& x, NamedTensors<T>& state)
                     head_dim(), ")"));
   expect_shape(vc, kc.shape(), "attention: state v");
   x_ = x;
-  t0_ = kc.dim(2);
+  const Index S = x.dim(1), c0 = kc.dim(2);
+  t0_ = position(state, c0);  // RoPE offset: the chunk sits at absolute positions t0 … t0+S−1
   q_ = split_heads(q_proj.forward(x), nh_);
   Tensor<T> k = split_heads(k_proj.forward(x), nh_);
   if (rope_) {
@@ -91,9 +101,16 @@ Tensor<T> Attention<T>::forward_from(const Tensor<T>& x, NamedTensors<T>& state)
   }
   k_ = cat_seq(kc, k);
   v_ = cat_seq(vc, split_heads(v_proj.forward(x), nh_));
-  attention_causal_fwd(q_, k_, v_, oh_, lse_);  // Sq = S ≤ Sk = t0 + S: query i at position t0 + i
-  kc = k_;
-  vc = v_;
+  // Sq = S ≤ Sk = c0 + S: query i is key row c0 + i; the cache rows are the c0 ≤ W tokens before it.
+  attention_causal_fwd(q_, k_, v_, oh_, lse_, 0.0, window_);
+  if (window_ > 0 && c0 + S > window_) {  // keep the last W keys/values only
+    kc = tail_seq(k_, window_);
+    vc = tail_seq(v_, window_);
+  } else {
+    kc = k_;
+    vc = v_;
+  }
+  if (window_ > 0) state["pos"].fill(T(t0_ + S));
   o_ = merge_heads(oh_);
   return o_proj.forward(o_);
 }
@@ -105,7 +122,7 @@ Tensor<T> Attention<T>::backward(const Tensor<T>& dy) {
   const Index S = x_.dim(1);
   const Tensor<T> d_oh = split_heads(o_proj.backward(o_, dy), nh_);
   Tensor<T> dq, dk_all, dv_all;
-  attention_causal_bwd(q_, k_, v_, oh_, lse_, d_oh, dq, dk_all, dv_all);
+  attention_causal_bwd(q_, k_, v_, oh_, lse_, d_oh, dq, dk_all, dv_all, 0.0, window_);
   // Gradients w.r.t. the incoming cache (the first t0 keys/values) are dropped.
   Tensor<T> dk = tail_seq(dk_all, S), dv = tail_seq(dv_all, S);
   if (rope_) {
@@ -123,6 +140,7 @@ NamedTensors<T> Attention<T>::initial_state(Index batch) const {
   NamedTensors<T> s;
   s.set("k", Tensor<T>({batch, nh_, 0, head_dim()}));
   s.set("v", Tensor<T>({batch, nh_, 0, head_dim()}));
+  if (window_ > 0) s.set("pos", Tensor<T>({batch}));
   return s;
 }
 
@@ -135,7 +153,7 @@ Tensor<T> Attention<T>::step(const Tensor<T>& x_t, NamedTensors<T>& state) {
   Tensor<T>& vc = state["v"];
   if (kc.rank() != 4 || kc.dim(0) != B)
     throw Error(cat("attention step: state k has shape ", shape_str(kc.shape()), ", expected (", B, ",", nh_, ",t,", DH, ")"));
-  const Index pos = kc.dim(2);
+  const Index pos = position(state, kc.dim(2));
   const Tensor<T> x3 = x_t.reshaped({B, 1, dim_});
   Tensor<T> q = split_heads(q_proj.forward(x3), nh_), k = split_heads(k_proj.forward(x3), nh_),
             v = split_heads(v_proj.forward(x3), nh_);
@@ -143,7 +161,10 @@ Tensor<T> Attention<T>::step(const Tensor<T>& x_t, NamedTensors<T>& state) {
     q = rope_fwd(q, pos, rope_base_);
     k = rope_fwd(k, pos, rope_base_);
   }
-  const Tensor<T> o = attention_step(q.reshaped({B, nh_, DH}), k.reshaped({B, nh_, DH}), v.reshaped({B, nh_, DH}), kc, vc);
+  // With a window the cache drops its oldest row once it holds W (bounded state).
+  const Tensor<T> o = attention_step(q.reshaped({B, nh_, DH}), k.reshaped({B, nh_, DH}), v.reshaped({B, nh_, DH}),
+                                     kc, vc, 0.0, window_);
+  if (window_ > 0) state["pos"].fill(T(pos + 1));
   return o_proj.forward(merge_heads(o.reshaped({B, nh_, 1, DH}))).reshaped({B, dim_});
 }
 

@@ -1,6 +1,8 @@
 // Llama-style causal multi-head self-attention as a sequence mixer (kind "attention"), the
 // Transformer baseline's token mixer: q, k, v projections without bias, RoPE on q and k
-// (optional), causal softmax attention per head (scale 1/√DH), output projection.
+// (optional), causal softmax attention per head (scale 1/√DH), output projection. Optional sliding
+// window W > 0: each query sees only the last W tokens (itself included; Transformer-XL-like fixed
+// working window), and the step/forward_from KV cache keeps only those W rows.
 // The Transformer block (pre-RMSNorm, residuals, SwiGLU) lives in model/. docs/maths/attention.md.
 #pragma once
 #include <string>
@@ -13,8 +15,8 @@ namespace xssm::seq {
 template <class T>
 class Attention : public Mixer<T> {
  public:
-  /// dim D = num_heads · DH; DH must be even when rope is on.
-  Attention(Index dim, Index num_heads, bool rope = true, double rope_base = 10000.0);
+  /// dim D = num_heads · DH; DH must be even when rope is on. window W ≥ 0 (0 = unlimited).
+  Attention(Index dim, Index num_heads, bool rope = true, double rope_base = 10000.0, Index window = 0);
 
   std::string kind() const override { return "attention"; }
   Index dim() const override { return dim_; }
@@ -22,6 +24,7 @@ class Attention : public Mixer<T> {
   Index head_dim() const { return dim_ / nh_; }
   bool rope() const { return rope_; }
   double rope_base() const { return rope_base_; }
+  Index window() const { return window_; }
 
   /// q_proj/weight, k_proj/weight, v_proj/weight (NH·DH, D), o_proj/weight (D, NH·DH) (HF Llama names).
   void collect(const std::string& prefix, nn::ParamList<T>& out) override;
@@ -38,6 +41,8 @@ class Attention : public Mixer<T> {
   Tensor<T> backward(const Tensor<T>& dy) override;
 
   /// KV cache "k", "v": (B, NH, 0, DH), growing by one along axis 2 per step (keys after RoPE).
+  /// With a window W > 0 the cache stops growing at W rows, and "pos" (B) holds the absolute
+  /// position of the next token (the RoPE offset, no longer the cache length; same for every b).
   NamedTensors<T> initial_state(Index batch) const override;
   /// x_t (B,D) → y_t (B,D); the position of x_t is the cache length t.
   Tensor<T> step(const Tensor<T>& x_t, NamedTensors<T>& state) override;
@@ -49,10 +54,13 @@ class Attention : public Mixer<T> {
   Index dim_, nh_;
   bool rope_;
   double rope_base_;
+  Index window_;
   // Kept by forward for backward: input, heads (after RoPE; k_, v_ include the incoming cache of
-  // length t0_), attention output and log-sum-exp.
+  // length c0_ at absolute positions t0_ − c0_ … t0_ − 1), attention output and log-sum-exp.
   Tensor<T> x_, q_, k_, v_, oh_, o_, lse_;
   Index t0_ = 0;
+  // Absolute position of the next token for a state (cache length when W = 0, else "pos").
+  Index position(const NamedTensors<T>& state, Index cache_len) const;
 };
 
 }  // namespace xssm::seq
