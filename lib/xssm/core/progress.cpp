@@ -59,6 +59,7 @@ void Progress::update(Index done, const std::string& status) {
   } else if (since >= every_) {
     log::info(line(done, status));
     last_ = now;
+    logged_ = done;
   }
 }
 
@@ -68,6 +69,8 @@ void Progress::finish(const std::string& status) {
   if (tty_) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
+  } else if (logged_ == done_) {
+    return;  // that line was just logged by update()
   }
   log::info(line(done_, status));
 }

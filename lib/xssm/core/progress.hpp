@@ -28,6 +28,7 @@ class Progress {
   bool tty_;
   bool finished_ = false;
   Index done_ = 0;
+  Index logged_ = -1;  // the count of the last line logged off-terminal (finish() does not repeat it)
   std::chrono::steady_clock::time_point start_, last_;
 };
 
