@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "xssm/core/allocator.hpp"
+
 int gen_main(int, char**);
 int train_main(int, char**);
 int eval_main(int, char**);
@@ -52,6 +54,7 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  xssm::keep_freed_memory();  // as every xssm-<tool> (tools/entry.cpp)
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     usage(stdout);
     return argc < 2 ? 2 : 0;
