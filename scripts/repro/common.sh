@@ -28,5 +28,17 @@ run() { printf '+ %s\n' "$*" >&2; "$@"; }
 gen()   { run "$bin/xssm-gen" --threads "$threads" -q "$@"; }
 train() { run "$bin/xssm-train" --threads "$threads" -q "$@"; }
 evalm() { run "$bin/xssm-eval" --threads "$threads" -q "$@"; }
+# run_each FUNC ITEM...: `FUNC ITEM SEED` for every item (data seeds 1, 3, 5, …: FUNC may use
+# SEED and SEED+1), XSSM_REPRO_JOBS calls at a time (default 1); fails when any call fails.
+run_each() {
+  local fn=$1 seed=1 p pids=() item
+  shift
+  for item in "$@"; do
+    while [ "$(jobs -rp | wc -l)" -ge "${XSSM_REPRO_JOBS:-1}" ]; do sleep 1; done
+    "$fn" "$item" "$seed" & pids+=($!)
+    seed=$((seed + 2))
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+}
 start_time=$(date +%s)
 elapsed() { echo $(( $(date +%s) - start_time )); }
