@@ -29,7 +29,7 @@ using Vec = VecX<T>;
 template <class T>
 struct Chunk {
   Index L = 0;
-  Vec<T> a, Dmax, g, stab, beta, qn, r, den, w, gam;
+  Vec<T> a, c, Dmax, g, stab, beta, qn, r, den, w, gam;  // c = a − ĩ
   std::vector<Index> argD;
   Mat<T> Kh, Dm, QK, E, qC, num;  // Kh = k̂ (L,DH)
   T A = 0, mu = 0, m_next = 0, alpha = 0;
@@ -53,25 +53,25 @@ struct Chunk {
     g.resize(L);
     stab.resize(L);
     argD.assign(size_t(L), 0);
-    Dm.setZero(L, L);
+    // row τ of logD is a_τ − (a_σ − ĩ_σ) for σ ≤ τ: filled, maximised and exponentiated as
+    // contiguous row segments so Eigen vectorises the exp (the upper triangle stays 0).
+    c.noalias() = a - CVecMap<T>(ig, L);
+    Dm.resize(L, L);
     for (Index t = 0; t < L; ++t) {
-      T best = -std::numeric_limits<T>::infinity();
+      auto row = Dm.row(t).head(t + 1).array();
+      row = a[t] - c.head(t + 1).transpose().array();
       Index arg = 0;
-      for (Index s = 0; s <= t; ++s) {
-        const T ld = a[t] - a[s] + ig[s];
-        Dm(t, s) = ld;
-        if (ld > best) best = ld, arg = s;
-      }
+      const T best = row.maxCoeff(&arg);  // the first maximum, as a strict > scan
       Dmax[t] = best;
       argD[size_t(t)] = arg;
       g[t] = m + a[t];
       stab[t] = std::max(best, g[t]);
-      for (Index s = 0; s <= t; ++s) Dm(t, s) = std::exp(Dm(t, s) - stab[t]);
+      row = (row - stab[t]).exp();
+      Dm.row(t).tail(L - t - 1).setZero();
     }
     QK.noalias() = Q * Kh.transpose();
     E = QK.cwiseProduct(Dm);
-    beta.resize(L);
-    for (Index t = 0; t < L; ++t) beta[t] = std::exp(g[t] - stab[t]);
+    beta = (g - stab).array().exp();
     qC.noalias() = Q * C;
     qn.noalias() = Q * n;
     r = E.rowwise().sum() + beta.cwiseProduct(qn);
@@ -90,8 +90,7 @@ struct Chunk {
     }
     m_next = std::max(A + m, mu);
     alpha = std::exp(A + m - m_next);
-    gam.resize(L);
-    for (Index t = 0; t < L; ++t) gam[t] = std::exp(w[t] - m_next);
+    gam = (w.array() - m_next).exp();
     MatMap<T> CN(Cn, DH, DH);
     VecMap<T> NN(nn, DH);
     CN = alpha * C;

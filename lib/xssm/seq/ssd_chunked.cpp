@@ -30,8 +30,9 @@ template <class T>
 struct Chunk {
   Mat<T> X, B, C, Lmask, G;  // G = C Bᵀ
   Vec<T> a, e, w;
+  // with_mask = false skips Lmask and G (the state-passing pass of the backward needs neither).
   void load(const Tensor<T>& Xt, const Tensor<T>& At, const Tensor<T>& Bt, const Tensor<T>& Ct,
-            Index b, Index h, Index g, Index t0, Index Q) {
+            Index b, Index h, Index g, Index t0, Index Q, bool with_mask = true) {
     const Index P = Xt.dim(3), N = Bt.dim(3);
     X.resize(Q, P);
     B.resize(Q, N);
@@ -47,11 +48,15 @@ struct Chunk {
       acc += At.at(b, t0 + τ, h);
       a(τ) = acc;  // a_τ = Σ_{r ≤ τ} A_r
     }
-    Lmask = Mat<T>::Zero(Q, Q);
-    for (Index τ = 0; τ < Q; ++τ)
-      for (Index σ = 0; σ <= τ; ++σ) Lmask(τ, σ) = std::exp(a(τ) - a(σ));
     e = a.array().exp();
     w = (a(Q - 1) - a.array()).exp();
+    if (!with_mask) return;
+    // column σ of Lmask (contiguous, column-major) is exp(a_τ − a_σ) for τ ≥ σ: one vectorised exp
+    Lmask.resize(Q, Q);
+    for (Index σ = 0; σ < Q; ++σ) {
+      Lmask.col(σ).head(σ).setZero();
+      Lmask.col(σ).tail(Q - σ) = (a.tail(Q - σ).array() - a(σ)).exp();
+    }
     G = C * B.transpose();
   }
 };
@@ -114,7 +119,7 @@ SsdGrads<T> ssd_chunked_bwd(const Tensor<T>& X, const Tensor<T>& A, const Tensor
       for (Index j = 0; j < nc; ++j) {
         const Index t0 = j * chunk_size, Q = std::min(chunk_size, s.L - t0);
         Sin[size_t(j)] = S;
-        c.load(X, A, B, C, b, h, grp, t0, Q);
+        c.load(X, A, B, C, b, h, grp, t0, Q, /*with_mask=*/false);
         S = c.e(Q - 1) * S + c.X.transpose() * c.w.asDiagonal() * c.B;
       }
       Mat<T> dS = Mat<T>::Zero(s.P, s.N);  // ∂L/∂(state leaving the chunk)
