@@ -5,6 +5,7 @@
 
 #include "xssm/core/parallel.hpp"
 #include "xssm/nn/activations.hpp"
+#include "xssm/nn/activations_array.hpp"
 #include "xssm/nn/linear.hpp"
 
 namespace xssm::nn {
@@ -81,8 +82,7 @@ Tensor<T> CausalConv1d<T>::forward(const Tensor<T>& x, bool silu, const Tensor<T
     padded_input(x, init, b, S, F, K, xp);
     T* out = y.ptr(b);
     conv_rows(xp, wt, bias_p, S, F, K, out);
-    if (silu)
-      for (Index i = 0; i < S * F; ++i) out[i] = nn::silu(out[i]);
+    if (silu) nn::ArrMap<T>(out, S * F) = nn::silu_a(nn::ArrMap<T>(out, S * F));
     if (final_state)  // the last K−1 rows of xp
       for (Index c = 0; c < F; ++c)
         for (Index i = 0; i < P; ++i) (*final_state)[(b * F + c) * P + i] = xp[size_t((S + i) * F + c)];
@@ -113,7 +113,8 @@ Tensor<T> CausalConv1d<T>::backward(const Tensor<T>& x, const Tensor<T>& dy, boo
     const T* g = dy.ptr(b);
     if (silu) {  // dpre = dy · silu'(pre), pre recomputed
       conv_rows(xp, wt, bias_p, S, F, K, dpre.data());
-      for (Index i = 0; i < S * F; ++i) dpre[size_t(i)] = g[i] * silu_grad(dpre[size_t(i)]);
+      nn::ArrMap<T> pre(dpre.data(), S * F);
+      pre = nn::CArrMap<T>(g, S * F) * nn::silu_grad_a(pre);
     } else {
       std::copy(g, g + S * F, dpre.begin());
     }

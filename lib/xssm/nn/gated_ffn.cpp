@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "xssm/nn/activations.hpp"
+#include "xssm/nn/activations_array.hpp"
 
 namespace xssm::nn {
 
@@ -90,7 +91,7 @@ template <class T>
 Tensor<T> SwiGlu<T>::forward(const Tensor<T>& x) const {
   const Tensor<T> a = w1.forward(x);
   Tensor<T> h = w3.forward(x);
-  for (Index i = 0; i < h.size(); ++i) h[i] *= silu(a[i]);  // silu(w1 x) ⊙ w3 x
+  arr(h) *= silu_a(arr(a));  // silu(w1 x) ⊙ w3 x
   return w2.forward(h);
 }
 
@@ -99,13 +100,11 @@ Tensor<T> SwiGlu<T>::backward(const Tensor<T>& x, const Tensor<T>& dy) {
   Tensor<T> a = w1.forward(x);
   Tensor<T> b = w3.forward(x);
   Tensor<T> h(a.shape());
-  for (Index i = 0; i < h.size(); ++i) h[i] = silu(a[i]) * b[i];
+  arr(h) = silu_a(arr(a)) * arr(b);
   const Tensor<T> dh = w2.backward(h, dy);
   Tensor<T> da(a.shape()), db(b.shape());
-  for (Index i = 0; i < h.size(); ++i) {
-    da[i] = dh[i] * b[i] * silu_grad(a[i]);
-    db[i] = dh[i] * silu(a[i]);
-  }
+  arr(da) = arr(dh) * arr(b) * silu_grad_a(arr(a));
+  arr(db) = arr(dh) * silu_a(arr(a));
   Tensor<T> dx = w1.backward(x, da);
   const Tensor<T> dx3 = w3.backward(x, db);
   for (Index i = 0; i < dx.size(); ++i) dx[i] += dx3[i];

@@ -1,6 +1,7 @@
 #include "xssm/nn/rms_norm.hpp"
 
 #include "xssm/nn/activations.hpp"
+#include "xssm/nn/activations_array.hpp"
 #include "xssm/nn/last_axis.hpp"
 #include "xssm/nn/norm_kernels.hpp"
 
@@ -58,7 +59,7 @@ Tensor<T> GatedRmsNorm<T>::forward(const Tensor<T>& x, const Tensor<T>& z) const
   expect_last(x, D, "GatedRmsNorm x");
   expect_shape(z, x.shape(), "GatedRmsNorm z");
   Tensor<T> v(x.shape());
-  for (Index i = 0; i < x.size(); ++i) v[i] = x[i] * silu(z[i]);  // gate before the norm
+  arr(v) = arr(x) * silu_a(arr(z));  // gate before the norm
   Tensor<T> y(x.shape());
   detail::norm_groups_fwd(v.data(), y.data(), rows_of(x, D), D / group_size, group_size, weight.value.data(),
                           (const T*)nullptr, eps, false);
@@ -73,15 +74,13 @@ void GatedRmsNorm<T>::backward(const Tensor<T>& x, const Tensor<T>& z, const Ten
   expect_shape(z, x.shape(), "GatedRmsNorm::backward z");
   expect_shape(dy, x.shape(), "GatedRmsNorm::backward dy");
   Tensor<T> v(x.shape()), dv(x.shape());
-  for (Index i = 0; i < x.size(); ++i) v[i] = x[i] * silu(z[i]);
+  arr(v) = arr(x) * silu_a(arr(z));
   detail::norm_groups_bwd(v.data(), dy.data(), dv.data(), rows_of(x, D), D / group_size, group_size,
                           weight.value.data(), weight.grad.data(), (T*)nullptr, eps, false);
   dx.resize(x.shape());
   dz.resize(x.shape());
-  for (Index i = 0; i < x.size(); ++i) {
-    dx[i] = dv[i] * silu(z[i]);            // v = x ⊙ silu(z)
-    dz[i] = dv[i] * x[i] * silu_grad(z[i]);
-  }
+  arr(dx) = arr(dv) * silu_a(arr(z));  // v = x ⊙ silu(z)
+  arr(dz) = arr(dv) * arr(x) * silu_grad_a(arr(z));
 }
 
 template struct RmsNorm<float>;

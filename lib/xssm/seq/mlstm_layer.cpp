@@ -6,6 +6,7 @@
 
 #include "xssm/core/parallel.hpp"
 #include "xssm/nn/activations.hpp"
+#include "xssm/nn/activations_array.hpp"
 
 namespace xssm::seq {
 namespace {
@@ -157,7 +158,7 @@ Tensor<T> MlstmLayer<T>::forward(const Tensor<T>& x) {
     c.a = conv1d.forward(c.xm, /*silu=*/true);             // a = silu(conv(x_m))
   } else {                                                 // K = 0: the official conv is the identity
     c.a = c.xm;
-    for (auto& e : c.a) e = nn::silu(e);
+    nn::arr(c.a) = nn::silu_a(nn::arr(c.a));
   }
   c.q = q_proj.forward(c.a);
   c.k = k_proj.forward(c.a);
@@ -176,11 +177,8 @@ Tensor<T> MlstmLayer<T>::forward(const Tensor<T>& x) {
   c.hg = Tensor<T>(c.hs.shape());
   const T* skip = learnable_skip.value.data();
   for (Index r = 0; r < B * S; ++r)
-    for (Index p = 0; p < P_; ++p) {
-      const Index i = r * P_ + p;
-      c.hs[i] += skip[p] * c.a[i];                         // ĥ + skip ⊙ a
-      c.hg[i] = c.hs[i] * nn::silu(c.z[i]);                // ⊙ silu(z)
-    }
+    for (Index p = 0; p < P_; ++p) c.hs[r * P_ + p] += skip[p] * c.a[r * P_ + p];  // ĥ + skip ⊙ a
+  nn::arr(c.hg) = nn::arr(c.hs) * nn::silu_a(nn::arr(c.z));                        // ⊙ silu(z)
   have_cache_ = true;
   return proj_down.forward(c.hg);
 }
@@ -195,14 +193,13 @@ Tensor<T> MlstmLayer<T>::backward(const Tensor<T>& dy) {
   Tensor<T> dhn(c.hs.shape()), dz(c.z.shape()), da(c.a.shape());
   const T* skip = learnable_skip.value.data();
   T* dskip = learnable_skip.grad.data();
+  nn::arr(dhn) = nn::arr(dhg) * nn::silu_a(nn::arr(c.z));
+  nn::arr(dz) = nn::arr(dhg) * nn::arr(c.hs) * nn::silu_grad_a(nn::arr(c.z));
   for (Index r = 0; r < B * S; ++r)
     for (Index p = 0; p < P_; ++p) {
       const Index i = r * P_ + p;
-      const T dhs = dhg[i] * nn::silu(c.z[i]);
-      dz[i] = dhg[i] * c.hs[i] * nn::silu_grad(c.z[i]);
-      dhn[i] = dhs;
-      dskip[p] += dhs * c.a[i];
-      da[i] = dhs * skip[p];
+      dskip[p] += dhn[i] * c.a[i];
+      da[i] = dhn[i] * skip[p];
     }
   const Tensor<T> dht = outnorm.backward(c.ht, dhn);        // (B,S,NH,DH)
   const Tensor<T> dh = swap12(dht, B, S, NH_, DH_);          // (B,NH,S,DH)
@@ -231,7 +228,7 @@ Tensor<T> MlstmLayer<T>::backward(const Tensor<T>& dy) {
     const Tensor<T> dxc = conv1d.backward(c.xm, da, /*silu=*/true);
     for (Index i = 0; i < dxm.size(); ++i) dxm[i] += dxc[i];
   } else {
-    for (Index i = 0; i < dxm.size(); ++i) dxm[i] += da[i] * nn::silu_grad(c.xm[i]);
+    nn::arr(dxm) += nn::arr(da) * nn::silu_grad_a(nn::arr(c.xm));
   }
   return proj_up.backward(c.x, concat_last<T>({&dxm, &dz}));
 }
