@@ -7,6 +7,7 @@
 
 #include "xssm/core/error.hpp"
 #include "xssm/core/parallel.hpp"
+#include "xssm/nn/activations_array.hpp"
 #include "xssm/seq/scalar_ops.hpp"
 
 #if XSSM_HAVE_CUDA
@@ -60,11 +61,15 @@ inline const T* bc_row(const Tensor<T>& M, const Dims& s, Index b, Index t, Inde
   return M.data() + ((b * s.L + t) * s.G + g) * s.N;
 }
 
+// Δ of the D channels of one (b, t) row: pre = raw + bias, Δ = softplus(pre) (PyTorch's, x itself
+// above 20), as whole arrays so that Eigen vectorises the exp and log1p.
 template <class T>
-inline T delta_of(const SelectiveScanArgs<T>& a, T raw, Index d, T* pre = nullptr) {
-  const T v = raw + (a.delta_bias ? (*a.delta_bias)[d] : T(0));
-  if (pre) *pre = v;
-  return a.delta_softplus ? detail::softplus(v) : v;
+void delta_row(const SelectiveScanArgs<T>& a, const T* raw, Index D, T* delta, T* pre) {
+  nn::ArrMap<T> P(pre, D), Dl(delta, D);
+  P = nn::CArrMap<T>(raw, D);
+  if (a.delta_bias) P += nn::CArrMap<T>(a.delta_bias->data(), D);
+  if (a.delta_softplus) Dl = (P > T(20)).select(P, P.exp().log1p());
+  else Dl = P;
 }
 
 }  // namespace
@@ -83,19 +88,18 @@ SelectiveScanOut<T> selective_scan_fwd(const SelectiveScanArgs<T>& a) {
   const T* A = a.A->data();
   parallel_for(s.Bt, [&](Index b) {
     T* x = r.last_state.ptr(b);  // (D,N), evolves in place
+    std::vector<T> Δr(size_t(s.D)), pre(size_t(s.D));
     for (Index t = 0; t < s.L; ++t) {
       const Index row = (b * s.L + t) * s.D;
+      delta_row(a, dl + row, s.D, Δr.data(), pre.data());
       for (Index d = 0; d < s.D; ++d) {
-        const T Δ = delta_of(a, dl[row + d], d);
+        const T Δ = Δr[size_t(d)];
         const T* Bt = bc_row(*a.B, s, b, t, d);
         const T* Ct = bc_row(*a.C, s, b, t, d);
         const T ud = u[row + d];
-        T y = 0;
-        for (Index n = 0; n < s.N; ++n) {
-          T& xn = x[d * s.N + n];
-          xn = std::exp(Δ * A[d * s.N + n]) * xn + Δ * Bt[n] * ud;  // x_t = exp(ΔA) x_{t−1} + ΔB u
-          y += Ct[n] * xn;                                            // y_t = C_t · x_t
-        }
+        nn::ArrMap<T> xn(x + d * s.N, s.N);  // over the N states, so Eigen vectorises the exp
+        xn = (Δ * nn::CArrMap<T>(A + d * s.N, s.N)).exp() * xn + (Δ * ud) * nn::CArrMap<T>(Bt, s.N);  // x_t = exp(ΔA) x_{t−1} + ΔB u
+        T y = (nn::CArrMap<T>(Ct, s.N) * xn).sum();                                                   // y_t = C_t · x_t
         if (a.D) y += (*a.D)[d] * ud;
         if (a.z) y *= detail::silu((*a.z)[row + d]);
         r.out[row + d] = y;
@@ -180,30 +184,29 @@ SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Te
       pBf[size_t(b)] = Tensor<T>({s.D, s.N});
       pCf[size_t(b)] = Tensor<T>({s.D, s.N});
     }
-    // Forward again, keeping x_t for t = −1 … L−1 (index t+1).
-    std::vector<T> xs(size_t((s.L + 1) * DN), T(0));
+    // Forward again, keeping x_t for t = −1 … L−1 (index t+1) and exp(Δ_t A) (index t).
+    std::vector<T> xs(size_t((s.L + 1) * DN), T(0)), es(size_t(s.L * DN));
     if (a.initial_state) std::copy(a.initial_state->ptr(b), a.initial_state->ptr(b) + DN, xs.begin());
     std::vector<T> Δs(size_t(s.L * s.D)), pre(size_t(s.L * s.D)), yraw(size_t(s.L * s.D));
     for (Index t = 0; t < s.L; ++t) {
       const Index row = (b * s.L + t) * s.D;
       const T* xp = xs.data() + t * DN;
       T* xc = xs.data() + (t + 1) * DN;
+      delta_row(a, dl + row, s.D, Δs.data() + t * s.D, pre.data() + t * s.D);
       for (Index d = 0; d < s.D; ++d) {
-        const T Δ = delta_of(a, dl[row + d], d, &pre[size_t(t * s.D + d)]);
-        Δs[size_t(t * s.D + d)] = Δ;
+        const T Δ = Δs[size_t(t * s.D + d)];
         const T* Bt = bc_row(*a.B, s, b, t, d);
         const T* Ct = bc_row(*a.C, s, b, t, d);
-        T y = 0;
-        for (Index n = 0; n < s.N; ++n) {
-          xc[d * s.N + n] = std::exp(Δ * A[d * s.N + n]) * xp[d * s.N + n] + Δ * Bt[n] * u[row + d];
-          y += Ct[n] * xc[d * s.N + n];
-        }
+        nn::ArrMap<T> xn(xc + d * s.N, s.N), e(es.data() + t * DN + d * s.N, s.N);
+        e = (Δ * nn::CArrMap<T>(A + d * s.N, s.N)).exp();
+        xn = e * nn::CArrMap<T>(xp + d * s.N, s.N) + (Δ * u[row + d]) * nn::CArrMap<T>(Bt, s.N);
+        T y = (nn::CArrMap<T>(Ct, s.N) * xn).sum();
         if (a.D) y += (*a.D)[d] * u[row + d];
         yraw[size_t(t * s.D + d)] = y;
       }
     }
     // Reverse scan: gx = ∂L/∂x_t, carried backwards through x_t = exp(ΔA)·x_{t−1} + ….
-    std::vector<T> gx(size_t(DN), T(0));
+    std::vector<T> gx(size_t(DN), T(0)), dabuf(size_t(s.N));
     if (dlast_state) std::copy(dlast_state->ptr(b), dlast_state->ptr(b) + DN, gx.begin());
     for (Index t = s.L - 1; t >= 0; --t) {
       const Index row = (b * s.L + t) * s.D;
@@ -228,20 +231,19 @@ SelectiveScanGrads<T> selective_scan_bwd(const SelectiveScanArgs<T>& a, const Te
                          : g.dB.data() + ((b * s.L + t) * s.G + d / (s.D / s.G)) * s.N;
         T* dCt = s.fixed ? pCf[size_t(b)].data() + d * s.N
                          : g.dC.data() + ((b * s.L + t) * s.G + d / (s.D / s.G)) * s.N;
-        T dΔ = 0, du = 0;
-        for (Index n = 0; n < s.N; ++n) {
-          const Index i = d * s.N + n;
-          dCt[n] += dy * xc[i];
-          T& gi = gx[size_t(i)];
-          gi += dy * Ct[n];  // y_t = C_t·x_t
-          const T e = std::exp(Δ * A[i]);
-          const T da = gi * xp[i] * e;  // ∂/∂(ΔA) of exp(ΔA)·x_{t−1}
-          dΔ += da * A[i] + gi * Bt[n] * ud;
-          dA[i] += da * Δ;
-          dBt[n] += gi * Δ * ud;
-          du += gi * Δ * Bt[n];
-          gi *= e;  // carry to x_{t−1}
-        }
+        // over the N states of channel d (arrays, so Eigen vectorises the exp)
+        const nn::CArrMap<T> Ad(A + d * s.N, s.N), Bn(Bt, s.N);
+        nn::ArrMap<T> gi(gx.data() + d * s.N, s.N), da(dabuf.data(), s.N);
+        const nn::CArrMap<T> e(es.data() + t * DN + d * s.N, s.N);  // exp(Δ_t A_d), kept above
+        nn::ArrMap<T>(dCt, s.N) += dy * nn::CArrMap<T>(xc + d * s.N, s.N);
+        gi += dy * nn::CArrMap<T>(Ct, s.N);  // y_t = C_t·x_t
+        da = gi * nn::CArrMap<T>(xp + d * s.N, s.N) * e;  // ∂/∂(ΔA) of exp(ΔA)·x_{t−1}
+        const T gB = (gi * Bn).sum();
+        const T dΔ = (da * Ad).sum() + gB * ud;
+        nn::ArrMap<T>(dA.data() + d * s.N, s.N) += Δ * da;
+        nn::ArrMap<T>(dBt, s.N) += (Δ * ud) * gi;
+        const T du = Δ * gB;
+        gi *= e;  // carry to x_{t−1}
         g.du[row + d] += du;
         const T dpre = a.delta_softplus ? dΔ * detail::softplus_grad(pre[size_t(t * s.D + d)]) : dΔ;
         g.ddelta[row + d] = dpre;
