@@ -42,3 +42,11 @@ run_each() {
 }
 start_time=$(date +%s)
 elapsed() { echo $(( $(date +%s) - start_time )); }
+# record_run: after the runs, keep how they went beside the raw results (run time, jobs, 1/5/15-min
+# load: was the machine shared?), so that XSSM_REPRO_REPORT_ONLY=1 reports them unchanged.
+record_run() {
+  echo "$(elapsed)" > "$out/run_seconds"
+  echo "${XSSM_REPRO_JOBS:-1}" > "$out/run_jobs"
+  cut -d' ' -f1-3 /proc/loadavg > "$out/run_load"
+}
+jobs_used() { cat "$out/run_jobs" 2>/dev/null || echo "${XSSM_REPRO_JOBS:-1}"; }
