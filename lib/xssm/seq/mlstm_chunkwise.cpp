@@ -36,10 +36,11 @@ struct Chunk {
   Index argmu = 0;
 
   /// Forward of the chunk from state (C, n, m); writes h (L,DH) when h != nullptr and the next
-  /// state into (Cn, nn, mn).
+  /// state into (Cn, nn, mn). intra = false computes the next state only (the backward's state
+  /// pass): the intra-chunk matrices (logD, QK, E, num) are skipped.
   template <class QM, class KM, class VM>
   void forward(const QM& Q, const KM& K, const VM& V, const T* ig, const T* fg, const T* C_, const T* n_, T m,
-               T* h, T* Cn, T* nn, T& mn, double eps) {
+               T* h, T* Cn, T* nn, T& mn, double eps, bool intra = true) {
     L = Q.rows();
     const Index DH = Q.cols();
     CMatMap<T> C(C_, DH, DH);
@@ -49,6 +50,15 @@ struct Chunk {
     T acc = 0;
     for (Index t = 0; t < L; ++t) a[t] = (acc += detail::logsigmoid(fg[t]));
     A = a[L - 1];
+    if (intra) outputs(Q, V, ig, C, n, m, h, eps);
+    next_state(V, ig, C, n, m, Cn, nn, mn);
+  }
+
+  /// h of the chunk (and every intermediate the backward reads) from the entering state.
+  template <class QM, class VM>
+  void outputs(const QM& Q, const VM& V, const T* ig, const CMatMap<T>& C, const CVecMap<T>& n, T m, T* h,
+               double eps) {
+    const Index DH = Q.cols();
     Dmax.resize(L);
     g.resize(L);
     stab.resize(L);
@@ -80,7 +90,12 @@ struct Chunk {
     num.noalias() = E * V;
     num += beta.asDiagonal() * qC;
     if (h) MatMap<T>(h, L, DH) = den.cwiseInverse().asDiagonal() * num;
-    // state at the chunk end
+  }
+
+  /// The state at the chunk end.
+  template <class VM>
+  void next_state(const VM& V, const T* ig, const CMatMap<T>& C, const CVecMap<T>& n, T m, T* Cn, T* nn, T& mn) {
+    const Index DH = C.rows();
     w.resize(L);
     mu = -std::numeric_limits<T>::infinity();
     argmu = 0;
@@ -179,7 +194,7 @@ void mlstm_chunkwise_bwd(const Tensor<T>& q, const Tensor<T>& k, const Tensor<T>
       CMatMap<T> Q(q.data() + o + t0 * DH, Lc, DH), K(k.data() + o + t0 * DH, Lc, DH), V(v.data() + o + t0 * DH, Lc, DH);
       ch.forward(Q, K, V, igate.data() + bh * S + t0, fgate.data() + bh * S + t0, Cs.data() + j * DD,
                  ns.data() + j * DH, ms[size_t(j)], nullptr, Cs.data() + (j + 1) * DD, ns.data() + (j + 1) * DH,
-                 ms[size_t(j + 1)], eps);
+                 ms[size_t(j + 1)], eps, /*intra=*/false);
     }
     // cotangents of the state leaving the current chunk
     Mat<T> dCn = Mat<T>::Zero(DH, DH);
