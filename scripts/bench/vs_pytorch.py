@@ -95,6 +95,9 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--vocab", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time each cell R times, xssm and torch alternately, and report medians (and the ratio's "
+                         "min-max): on a VM whose speed drifts, one round can move a ratio by 25 %%")
     ap.add_argument("--check-batch", type=int, default=2)
     ap.add_argument("--check-len", type=int, default=37)
     ap.add_argument("--check-d-model", type=int, default=64)
@@ -119,8 +122,9 @@ def main():
         if args.skip_timing:
             return status
         print("## Training step (forward + cross-entropy + backward + AdamW), median tokens/s\n")
-        print("| model | B | S | D | threads | xssm tok/s | torch tok/s | xssm / torch |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        multi = args.rounds > 1
+        print("| model | B | S | D | threads | xssm tok/s | torch tok/s | xssm / torch |" + (" ratio min–max |" if multi else ""))
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if multi else ""))
         sys.stdout.flush()
         for size in args.sizes.split(","):
             B, S, D = (int(v) for v in size.lower().split("x"))
@@ -128,15 +132,20 @@ def main():
                 for th in (int(t) for t in args.threads.split(",")):
                     dump = os.path.join(tmp, "w.h5")
                     try:
-                        js = xssm_run(args, args.bench, spec, B, S, D, th, dump, "train")
-                        rows = [r for r in js["rows"] if r["op"] == "train"]
-                        if not rows or rows[0]["tokens_per_s"] is None:
-                            raise RuntimeError(rows[0]["status"] if rows else "no train row")
-                        x_tps = float(rows[0]["tokens_per_s"])
-                        with h5py.File(dump, "r") as f:
-                            m = tm.load_group(f, "0")
-                        t_tps = B * S / time_torch(m, th, args.repeats)
-                        print(f"| {spec} | {B} | {S} | {D} | {th} | {x_tps:.4g} | {t_tps:.4g} | {x_tps / t_tps:.2f} |")
+                        xs, ts, rs = [], [], []
+                        for _ in range(max(1, args.rounds)):   # alternate, so drift hits both sides alike
+                            js = xssm_run(args, args.bench, spec, B, S, D, th, dump, "train")
+                            rows = [r for r in js["rows"] if r["op"] == "train"]
+                            if not rows or rows[0]["tokens_per_s"] is None:
+                                raise RuntimeError(rows[0]["status"] if rows else "no train row")
+                            xs.append(float(rows[0]["tokens_per_s"]))
+                            with h5py.File(dump, "r") as f:
+                                m = tm.load_group(f, "0")
+                            ts.append(B * S / time_torch(m, th, args.repeats))
+                            rs.append(xs[-1] / ts[-1])
+                        x_tps, t_tps, ratio = (statistics.median(v) for v in (xs, ts, rs))
+                        extra = f" {min(rs):.2f}–{max(rs):.2f} |" if multi else ""
+                        print(f"| {spec} | {B} | {S} | {D} | {th} | {x_tps:.4g} | {t_tps:.4g} | {ratio:.2f} |{extra}")
                     except Exception as e:  # one failing size does not hide the others
                         status = 1
                         print(f"| {spec} | {B} | {S} | {D} | {th} | error: {str(e)[:120]} | | |")
