@@ -1,5 +1,7 @@
 #include "xssm/core/allocator.hpp"
 
+#include <cstdlib>  // first: on glibc it defines __GLIBC__ (<features.h>), tested below
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
