@@ -132,15 +132,16 @@ def main():
                 for th in (int(t) for t in args.threads.split(",")):
                     dump = os.path.join(tmp, "w.h5")
                     try:
-                        xs, ts, rs = [], [], []
+                        xs, ts, rs, m = [], [], [], None
                         for _ in range(max(1, args.rounds)):   # alternate, so drift hits both sides alike
                             js = xssm_run(args, args.bench, spec, B, S, D, th, dump, "train")
                             rows = [r for r in js["rows"] if r["op"] == "train"]
                             if not rows or rows[0]["tokens_per_s"] is None:
                                 raise RuntimeError(rows[0]["status"] if rows else "no train row")
                             xs.append(float(rows[0]["tokens_per_s"]))
-                            with h5py.File(dump, "r") as f:
-                                m = tm.load_group(f, "0")
+                            if m is None:   # same seed every round: the weights are loaded once
+                                with h5py.File(dump, "r") as f:
+                                    m = tm.load_group(f, "0")
                             ts.append(B * S / time_torch(m, th, args.repeats))
                             rs.append(xs[-1] / ts[-1])
                         x_tps, t_tps, ratio = (statistics.median(v) for v in (xs, ts, rs))

@@ -31,7 +31,7 @@ gen()   { run "$bin/xssm-gen" --threads "$threads" -q "$@"; }
 train() { run "$bin/xssm-train" --threads "$threads" -q "$@"; }
 evalm() { run "$bin/xssm-eval" --threads "$threads" -q "$@"; }
 # run_each FUNC ITEM...: `FUNC ITEM SEED` for every item (data seeds 1, 3, 5, …: FUNC may use
-# SEED and SEED+1), $jobs_max calls at a time (XSSM_REPRO_JOBS, default the number of cores); fails when any call fails.
+# SEED and SEED+1), $jobs_max calls at a time; fails when any call fails.
 run_each() {
   local fn=$1 seed=1 p pids=() item
   shift

@@ -6,24 +6,15 @@
 #pragma once
 #include <Eigen/Core>
 
-#include "xssm/core/tensor.hpp"
+#include "xssm/core/tensor.hpp"  // Index
 
 namespace xssm::nn {
 
+// Raw buffers as arrays; a whole tensor is t.vec().array().
 template <class T>
 using ArrMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using CArrMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-/// A tensor's elements as one Eigen array (no copy).
-template <class T>
-ArrMap<T> arr(Tensor<T>& t) {
-  return ArrMap<T>(t.data(), t.size());
-}
-template <class T>
-CArrMap<T> arr(const Tensor<T>& t) {
-  return CArrMap<T>(t.data(), t.size());
-}
 
 /// σ(x) element-wise.
 template <class D>

@@ -91,7 +91,7 @@ template <class T>
 Tensor<T> SwiGlu<T>::forward(const Tensor<T>& x) const {
   const Tensor<T> a = w1.forward(x);
   Tensor<T> h = w3.forward(x);
-  arr(h) *= silu_a(arr(a));  // silu(w1 x) ⊙ w3 x
+  h.vec().array() *= silu_a(a.vec().array());  // silu(w1 x) ⊙ w3 x
   return w2.forward(h);
 }
 
@@ -100,11 +100,11 @@ Tensor<T> SwiGlu<T>::backward(const Tensor<T>& x, const Tensor<T>& dy) {
   Tensor<T> a = w1.forward(x);
   Tensor<T> b = w3.forward(x);
   Tensor<T> h(a.shape());
-  arr(h) = silu_a(arr(a)) * arr(b);
+  h.vec().array() = silu_a(a.vec().array()) * b.vec().array();
   const Tensor<T> dh = w2.backward(h, dy);
   Tensor<T> da(a.shape()), db(b.shape());
-  arr(da) = arr(dh) * arr(b) * silu_grad_a(arr(a));
-  arr(db) = arr(dh) * silu_a(arr(a));
+  da.vec().array() = dh.vec().array() * b.vec().array() * silu_grad_a(a.vec().array());
+  db.vec().array() = dh.vec().array() * silu_a(a.vec().array());
   Tensor<T> dx = w1.backward(x, da);
   const Tensor<T> dx3 = w3.backward(x, db);
   for (Index i = 0; i < dx.size(); ++i) dx[i] += dx3[i];

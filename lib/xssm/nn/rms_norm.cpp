@@ -59,7 +59,7 @@ Tensor<T> GatedRmsNorm<T>::forward(const Tensor<T>& x, const Tensor<T>& z) const
   expect_last(x, D, "GatedRmsNorm x");
   expect_shape(z, x.shape(), "GatedRmsNorm z");
   Tensor<T> v(x.shape());
-  arr(v) = arr(x) * silu_a(arr(z));  // gate before the norm
+  v.vec().array() = x.vec().array() * silu_a(z.vec().array());  // gate before the norm
   Tensor<T> y(x.shape());
   detail::norm_groups_fwd(v.data(), y.data(), rows_of(x, D), D / group_size, group_size, weight.value.data(),
                           (const T*)nullptr, eps, false);
@@ -74,13 +74,13 @@ void GatedRmsNorm<T>::backward(const Tensor<T>& x, const Tensor<T>& z, const Ten
   expect_shape(z, x.shape(), "GatedRmsNorm::backward z");
   expect_shape(dy, x.shape(), "GatedRmsNorm::backward dy");
   Tensor<T> v(x.shape()), dv(x.shape());
-  arr(v) = arr(x) * silu_a(arr(z));
+  v.vec().array() = x.vec().array() * silu_a(z.vec().array());
   detail::norm_groups_bwd(v.data(), dy.data(), dv.data(), rows_of(x, D), D / group_size, group_size,
                           weight.value.data(), weight.grad.data(), (T*)nullptr, eps, false);
   dx.resize(x.shape());
   dz.resize(x.shape());
-  arr(dx) = arr(dv) * silu_a(arr(z));  // v = x ⊙ silu(z)
-  arr(dz) = arr(dv) * arr(x) * silu_grad_a(arr(z));
+  dx.vec().array() = dv.vec().array() * silu_a(z.vec().array());  // v = x ⊙ silu(z)
+  dz.vec().array() = dv.vec().array() * x.vec().array() * silu_grad_a(z.vec().array());
 }
 
 template struct RmsNorm<float>;

@@ -158,7 +158,7 @@ Tensor<T> MlstmLayer<T>::forward(const Tensor<T>& x) {
     c.a = conv1d.forward(c.xm, /*silu=*/true);             // a = silu(conv(x_m))
   } else {                                                 // K = 0: the official conv is the identity
     c.a = c.xm;
-    nn::arr(c.a) = nn::silu_a(nn::arr(c.a));
+    c.a.vec().array() = nn::silu_a(c.a.vec().array());
   }
   c.q = q_proj.forward(c.a);
   c.k = k_proj.forward(c.a);
@@ -178,7 +178,7 @@ Tensor<T> MlstmLayer<T>::forward(const Tensor<T>& x) {
   const T* skip = learnable_skip.value.data();
   for (Index r = 0; r < B * S; ++r)
     for (Index p = 0; p < P_; ++p) c.hs[r * P_ + p] += skip[p] * c.a[r * P_ + p];  // ĥ + skip ⊙ a
-  nn::arr(c.hg) = nn::arr(c.hs) * nn::silu_a(nn::arr(c.z));                        // ⊙ silu(z)
+  c.hg.vec().array() = c.hs.vec().array() * nn::silu_a(c.z.vec().array());  // ⊙ silu(z)
   have_cache_ = true;
   return proj_down.forward(c.hg);
 }
@@ -193,8 +193,8 @@ Tensor<T> MlstmLayer<T>::backward(const Tensor<T>& dy) {
   Tensor<T> dhn(c.hs.shape()), dz(c.z.shape()), da(c.a.shape());
   const T* skip = learnable_skip.value.data();
   T* dskip = learnable_skip.grad.data();
-  nn::arr(dhn) = nn::arr(dhg) * nn::silu_a(nn::arr(c.z));
-  nn::arr(dz) = nn::arr(dhg) * nn::arr(c.hs) * nn::silu_grad_a(nn::arr(c.z));
+  dhn.vec().array() = dhg.vec().array() * nn::silu_a(c.z.vec().array());
+  dz.vec().array() = dhg.vec().array() * c.hs.vec().array() * nn::silu_grad_a(c.z.vec().array());
   for (Index r = 0; r < B * S; ++r)
     for (Index p = 0; p < P_; ++p) {
       const Index i = r * P_ + p;
@@ -228,7 +228,7 @@ Tensor<T> MlstmLayer<T>::backward(const Tensor<T>& dy) {
     const Tensor<T> dxc = conv1d.backward(c.xm, da, /*silu=*/true);
     for (Index i = 0; i < dxm.size(); ++i) dxm[i] += dxc[i];
   } else {
-    nn::arr(dxm) += nn::arr(da) * nn::silu_grad_a(nn::arr(c.xm));
+    dxm.vec().array() += da.vec().array() * nn::silu_grad_a(c.xm.vec().array());
   }
   return proj_up.backward(c.x, concat_last<T>({&dxm, &dz}));
 }
